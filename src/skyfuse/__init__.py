@@ -1,0 +1,3 @@
+"""Skyfuse: multi-sensor air-picture fusion."""
+
+__version__ = "0.1.0"
