@@ -80,7 +80,8 @@ class Truth:
 
 def read_truth(path: Path) -> Truth:
     """Read `truth.csv` (either frame, told by its header)."""
-    text_head = Path(path).open().readline()
+    with Path(path).open() as fh:
+        text_head = fh.readline()
     geodetic = "lat_deg" in text_head
     pos_cols = WGS84_POS if geodetic else ENU_POS
     cols, d = _read_numeric_csv(path, ("time", "target_id", *pos_cols, "vx", "vy", "vz"))
