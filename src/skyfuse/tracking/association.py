@@ -1,0 +1,156 @@
+"""Plot-to-track association for dense raids: spatial gate, components, GNN and JPDA marginals.
+
+The pipeline for one sensor's batch (n predicted tracks, m plots):
+
+1. `spatial_gate`: a cKDTree over the plots' working-frame positions, queried with a radius per
+   track (a few sigma of track plus plot uncertainty), gives candidate pairs; only those pairs
+   get the Mahalanobis test in measurement space (done by the tracker). Work and memory grow
+   with the number of close pairs, not with n x m, so 100k clutter plots stay cheap.
+2. `components`: connected components of the bipartite gate graph (scipy.sparse.csgraph).
+3. `assign`: hard assignment by `scipy.optimize.linear_sum_assignment` per component with more
+   than one track or plot; one-track-one-plot components (the common case) are accepted
+   vectorised.
+4. `lbp_marginals`: JPDA association probabilities by loopy belief propagation (Williams & Lau,
+   IEEE TAES 2014) over the whole sparse graph at once; the "nnjpda" association assigns on these
+   marginals and abstains where the best marginal is too ambiguous.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+F64 = NDArray[np.float64]
+IDX = NDArray[np.intp]
+
+
+def spatial_gate(track_pos: F64, radius: F64, points: F64, max_pairs: int) -> tuple[IDX, IDX]:
+    """Candidate (track, plot) pairs with ``|track_pos[i] - points[j]| <= radius[i]``.
+
+    Args:
+        track_pos: (n, 3) predicted track positions, working frame, m.
+        radius: (n,) gate radius per track, m.
+        points: (m, 3) plot positions, working frame, m; NaN rows (unknown position, e.g.
+            bearings) pair with every track.
+        max_pairs: cap on the number of pairs returned (the closest are kept when exceeded, so
+            a flooding sensor cannot exhaust memory).
+
+    Returns:
+        ``(ti, pj)`` index arrays of equal length, sorted by track then plot.
+    """
+    n, m = track_pos.shape[0], points.shape[0]
+    if n == 0 or m == 0:
+        e = np.zeros(0, np.intp)
+        return e, e
+    known = np.isfinite(points).all(axis=1)
+    ti_parts: list[IDX] = []
+    pj_parts: list[IDX] = []
+    kidx = np.flatnonzero(known)
+    if kidx.size:
+        tree = cKDTree(points[kidx])
+        hits = tree.query_ball_point(track_pos, radius, return_sorted=False)
+        counts = np.fromiter((len(h) for h in hits), dtype=np.intp, count=n)
+        if counts.sum():
+            ti_parts.append(np.repeat(np.arange(n, dtype=np.intp), counts))
+            flat = np.fromiter((j for h in hits for j in h), dtype=np.intp, count=int(counts.sum()))
+            pj_parts.append(kidx[flat])
+    uidx = np.flatnonzero(~known)
+    if uidx.size:
+        ti_parts.append(np.repeat(np.arange(n, dtype=np.intp), uidx.size))
+        pj_parts.append(np.tile(uidx, n))
+    if not ti_parts:
+        e = np.zeros(0, np.intp)
+        return e, e
+    ti = np.concatenate(ti_parts)
+    pj = np.concatenate(pj_parts)
+    if ti.size > max_pairs:
+        d = np.linalg.norm(np.nan_to_num(points[pj]) - track_pos[ti], axis=1)
+        keep = np.argpartition(d, max_pairs - 1)[:max_pairs]
+        ti, pj = ti[keep], pj[keep]
+    order = np.lexsort((pj, ti))
+    return ti[order], pj[order]
+
+
+def components(ti: IDX, pj: IDX, n: int, m: int) -> tuple[int, IDX]:
+    """Connected components of the bipartite gate graph.
+
+    Returns the number of components and the label (k,) of each pair's component.
+    """
+    if ti.size == 0:
+        return 0, np.zeros(0, np.intp)
+    g = coo_matrix((np.ones(ti.size), (ti, n + pj)), shape=(n + m, n + m))
+    ncomp, labels = connected_components(g, directed=False)
+    return int(ncomp), np.asarray(labels[ti], dtype=np.intp)
+
+
+def assign(ti: IDX, pj: IDX, cost: F64, n: int, m: int) -> NDArray[np.bool_]:
+    """Best one-to-one assignment on the gated pairs: minimise the summed ``cost``.
+
+    Only pairs with negative cost are worth taking (cost 0 = leave the track unassigned and the
+    plot as clutter / new target), which equals the usual augmented assignment matrix with dummy
+    rows and columns. Components with one pair are decided vectorised; the others each get one
+    `scipy.optimize.linear_sum_assignment` call.
+
+    Returns:
+        (k,) mask of the chosen pairs.
+    """
+    k = ti.size
+    chosen = np.zeros(k, dtype=bool)
+    if k == 0:
+        return chosen
+    ncomp, lab = components(ti, pj, n, m)
+    size = np.bincount(lab, minlength=ncomp)
+    single = size[lab] == 1
+    chosen[single] = cost[single] < 0.0
+    multi = np.flatnonzero(~single)
+    if multi.size == 0:
+        return chosen
+    order = multi[np.argsort(lab[multi], kind="stable")]
+    cuts = np.flatnonzero(np.diff(lab[order])) + 1
+    for grp in np.split(order, cuts):
+        rows, r_inv = np.unique(ti[grp], return_inverse=True)
+        cols, c_inv = np.unique(pj[grp], return_inverse=True)
+        C = np.zeros((rows.size, cols.size))
+        C[r_inv, c_inv] = np.minimum(cost[grp], 0.0)
+        r, c = linear_sum_assignment(C)
+        pos = np.full((rows.size, cols.size), -1, dtype=np.intp)
+        pos[r_inv, c_inv] = grp
+        sel = pos[r, c]
+        sel = sel[sel >= 0]
+        chosen[sel[cost[sel] < 0.0]] = True
+    return chosen
+
+
+def lbp_marginals(
+    ti: IDX, pj: IDX, w: F64, n: int, m: int, iterations: int = 30, tol: float = 1e-7
+) -> tuple[F64, F64]:
+    """JPDA marginal association probabilities by loopy belief propagation.
+
+    ``w (k,)`` are the pairs' likelihood ratios normalised by missed detection and clutter:
+    ``w_ij = Pd N(nu_ij; 0, S_ij) / ((1 - Pd) lambda)``, so that "track i not detected" and "plot j
+    is clutter or new" both weigh 1. Messages (Williams & Lau 2014, eqs. 30-31):
+    ``nu_ij = w_ij / (1 + sum_{j' != j} w_ij' mu_ij')`` and
+    ``mu_ij = 1 / (1 + sum_{i' != i} nu_i'j)``.
+    Exact on trees (in particular for one-track or one-plot components).
+
+    Returns:
+        p (k,) probability that plot ``pj`` belongs to track ``ti``, and p0 (n,) probability that
+        each track was not detected.
+    """
+    mu = np.ones_like(w)
+    s: F64 = np.ones(n)
+    for _ in range(iterations):
+        s = np.asarray(1.0 + np.bincount(ti, weights=w * mu, minlength=n), np.float64)
+        nu = w / np.maximum(s[ti] - w * mu, 1e-300)
+        t = 1.0 + np.bincount(pj, weights=nu, minlength=m)
+        mu_new = 1.0 / (t[pj] - nu)
+        delta = float(np.max(np.abs(mu_new - mu))) if mu.size else 0.0
+        mu = mu_new
+        if delta < tol:
+            break
+    s = np.asarray(1.0 + np.bincount(ti, weights=w * mu, minlength=n), np.float64)
+    return np.asarray(w * mu / s[ti]), np.asarray(1.0 / s)

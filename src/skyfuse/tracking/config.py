@@ -1,0 +1,108 @@
+"""Tracker configuration: one frozen dataclass with documented defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Association = Literal["gnn", "nnjpda"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    """Tuning of `skyfuse.tracking.Tracker`. Units: SI (m, s, m/s); q in m^2/s^3.
+
+    Motion (IMM of two constant-velocity modes with white acceleration noise, split into the
+    local horizontal plane and the local vertical, `filters.acceleration_density`):
+        q_cruise_h, q_cruise_v: cruise mode (near-straight flight).
+        q_manoeuvre_h, q_manoeuvre_v: manoeuvre mode (turns, climbs, speed changes).
+        sojourn_cruise_s, sojourn_manoeuvre_s: mean time spent in each mode (Markov switching).
+        mode_prior: mode probabilities of a new track (cruise, manoeuvre).
+
+    Association:
+        association: "gnn" (global nearest neighbour on likelihood ratios) or "nnjpda"
+            (assignment on JPDA marginals from loopy belief propagation; abstains below
+            ``nnjpda_min_prob``).
+        gate_chi2: Mahalanobis gate in measurement space (3 dof: 16.3 = 99.9 %).
+        gate_sigmas: spatial pre-gate radius in standard deviations of track + plot spread.
+        max_gate_radius_m: cap on the spatial pre-gate radius.
+        clutter_density: false-plot density in radar measurement space, per (m rad^2); None
+            derives it per sensor from `clutter_rate_per_scan` over its coverage.
+        max_pairs_per_batch: cap on gated pairs per sensor batch (flooding sensor guard).
+
+    Initiation and management (track score = log-likelihood ratio, SPRT style):
+        init_speed_sigma_h, init_speed_sigma_v: 1-sigma velocity of a one-point track, m/s.
+        confirm_llr: score needed to confirm (ln((1 - beta) / alpha) ~ 9.2 for alpha = 1e-4).
+        confirm_min_hits: and at least this many updates.
+        init_exclusion_chi2: a leftover plot closer than this (Mahalanobis, measurement space)
+            to an existing track does not start a new one.
+        tentative_timeout_s: a tentative track not updated for this long is deleted.
+        coast_after_s: a confirmed track not updated for this long is shown as coasting.
+        delete_after_s: a confirmed or coasting track not updated for this long is deleted.
+        max_position_sigma_m: a track whose position sigma exceeds this is deleted.
+        merge_radius_m, merge_chi2: two tracks closer than the radius whose 6-D states agree
+            (chi-square on the summed covariances) are duplicates; the weaker one is deleted.
+        max_new_tracks_per_batch, max_tracks: caps against floods (counted in `TrackerStats`).
+        sensor_mask_window_s: a kind's bit stays in `sensor_mask` this long after its update.
+    """
+
+    q_cruise_h: float = 1.0
+    q_cruise_v: float = 0.1
+    q_manoeuvre_h: float = 40.0
+    q_manoeuvre_v: float = 4.0
+    sojourn_cruise_s: float = 30.0
+    sojourn_manoeuvre_s: float = 5.0
+    mode_prior: tuple[float, float] = (0.8, 0.2)
+
+    association: Association = "gnn"
+    nnjpda_min_prob: float = 0.5
+    gate_chi2: float = 16.0
+    gate_sigmas: float = 5.0
+    max_gate_radius_m: float = 3000.0
+    clutter_density: float | None = None
+    max_pairs_per_batch: int = 200_000
+
+    init_speed_sigma_h: float = 60.0
+    init_speed_sigma_v: float = 10.0
+    confirm_llr: float = 8.0
+    confirm_min_hits: int = 2
+    init_exclusion_chi2: float = 4.0
+    tentative_timeout_s: float = 2.5
+    coast_after_s: float = 1.5
+    delete_after_s: float = 5.0
+    max_position_sigma_m: float = 1500.0
+    merge_radius_m: float = 50.0
+    merge_chi2: float = 16.8
+    max_new_tracks_per_batch: int = 5000
+    max_tracks: int = 50_000
+    sensor_mask_window_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        positive = (
+            "q_cruise_h",
+            "q_manoeuvre_h",
+            "sojourn_cruise_s",
+            "sojourn_manoeuvre_s",
+            "gate_chi2",
+            "gate_sigmas",
+            "max_gate_radius_m",
+            "init_speed_sigma_h",
+            "init_speed_sigma_v",
+            "tentative_timeout_s",
+            "delete_after_s",
+            "max_position_sigma_m",
+        )
+        for name in positive:
+            if not getattr(self, name) > 0.0:
+                raise ValueError(f"TrackerConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        if self.association not in ("gnn", "nnjpda"):
+            raise ValueError(
+                f"TrackerConfig.association must be 'gnn' or 'nnjpda', got {self.association!r}"
+            )
+        if len(self.mode_prior) != 2 or abs(sum(self.mode_prior) - 1.0) > 1e-9:
+            raise ValueError(
+                f"TrackerConfig.mode_prior must be 2 probabilities summing to 1, "
+                f"got {self.mode_prior!r}"
+            )
+        if self.clutter_density is not None and not self.clutter_density > 0.0:
+            raise ValueError("TrackerConfig.clutter_density must be > 0 or None")

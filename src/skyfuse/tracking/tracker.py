@@ -1,0 +1,561 @@
+"""The multi-target tracker: IMM-EKF tracks, sparse gating, GNN / NN-JPDA, score-based lifecycle.
+
+`Tracker.process(reports)` takes one batch of reports sharing one time (as they arrive) and
+returns a `TrackerOutput`: the picture after the batch, the associations made and the tracks
+deleted. All track state lives in stacked arrays (slots, reused after deletion); nothing on the
+hot path loops over tracks or plots in Python (loops run over the sensors of a batch and over
+contested association components only).
+
+One step, per batch time t:
+1. predict every live track to t (IMM interaction + per-mode constant-velocity prediction);
+2. for each sensor in the batch: measure (model registry by sensor kind), spatial gate (cKDTree),
+   Mahalanobis gate in measurement space, associate (GNN or NN-JPDA per component), update the
+   IMM (one EKF per mode, Joseph form), initiate tracks from leftover plots (one-point);
+3. manage: confirm on the track score (log-likelihood ratio), coast, delete, merge duplicates.
+
+Seams for other sensor kinds (`skyfuse.tracking.passive`): the ``models`` registry
+(kind -> `MeasurementModel`); `TrackerHooks.on_unassociated` receives leftover reports of kinds
+that cannot initiate on their own (bearings, for triangulation); `TrackerHooks.on_late` receives
+reports older than the tracker's time (out-of-sequence measurements); `Tracker.add_tracks` lets
+a hook start tracks. Without hooks, such reports are counted in `TrackerStats` and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from skyfuse.core.kinds import SensorKind
+from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
+from skyfuse.core.reports import Reports
+from skyfuse.scenario.catalog import SensorCatalog
+from skyfuse.tracking.association import assign, lbp_marginals, spatial_gate
+from skyfuse.tracking.config import TrackerConfig
+from skyfuse.tracking.filters import (
+    acceleration_density,
+    cv_process_noise,
+    cv_transition,
+    imm_combine,
+    imm_mix,
+    imm_mode_update,
+    innovation_cov,
+    kalman_update,
+    mahalanobis2,
+    mode_transition,
+)
+from skyfuse.tracking.models import MeasurementModel, Measurements, default_models
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+IDX = NDArray[np.intp]
+
+N_MODES = 2
+_N_KINDS = len(SensorKind)
+_LOG_2PI = float(np.log(2.0 * np.pi))
+_DEFAULT_POSITION_CLUTTER_DENSITY = 1e-12
+"""False cooperative reports per m^3 (cooperative sensors rarely report false positions)."""
+
+
+ReportHook = Callable[["Tracker", Reports], None]
+
+
+@dataclass(slots=True)
+class TrackerHooks:
+    """Optional callbacks into the tracker step (set by `skyfuse.tracking.passive`).
+
+    on_unassociated: called with a sensor's leftover reports whose model cannot initiate
+        tracks (e.g. bearings), after association, at the batch time.
+    on_late: called with reports older than the tracker's current time (out-of-sequence).
+    """
+
+    on_unassociated: ReportHook | None = None
+    on_late: ReportHook | None = None
+
+
+@dataclass(slots=True)
+class TrackerStats:
+    """Counters over the tracker's life (for logs and reports)."""
+
+    batches: int = 0
+    reports: int = 0
+    late_reports: int = 0
+    skipped_by_kind: dict[str, int] = field(default_factory=dict)
+    unassociated_no_initiation: int = 0
+    associated: int = 0
+    initiated: int = 0
+    deleted: int = 0
+    merged: int = 0
+    capped_initiations: int = 0
+    nis_sum: float = 0.0
+    nis_count: int = 0
+
+    @property
+    def mean_nis(self) -> float:
+        """Mean normalised innovation squared of the updates (ideal: measurement dimension)."""
+        return self.nis_sum / self.nis_count if self.nis_count else float("nan")
+
+
+def _radar_clutter_density(catalog: SensorCatalog) -> F64:
+    """False-plot density per sensor in (range m x azimuth rad x elevation rad) space.
+
+    ``clutter_rate_per_scan`` spread uniformly over the coverage's range, azimuth and elevation
+    extents; 1e-9 when a sensor declares no clutter (a floor so that scores stay finite).
+    """
+    out = np.empty(len(catalog))
+    for i, s in enumerate(catalog.specs):
+        cov = s.coverage
+        rmax = cov.max_range_m if np.isfinite(cov.max_range_m) else 50_000.0
+        a0, a1 = cov.azimuth_deg
+        span_az = np.radians((a1 - a0) % 360.0 or 360.0)
+        span_el = np.radians(max(cov.max_elevation_deg - cov.min_elevation_deg, 1e-3))
+        vol = max(rmax - cov.min_range_m, 1.0) * span_az * span_el
+        out[i] = max(s.clutter_rate_per_scan / vol, 1e-9)
+    return out
+
+
+class Tracker:
+    """Online multi-target tracker over one scenario's sensors.
+
+    State (all arrays over ``capacity`` slots; ``alive`` marks used slots; `snapshot` copies it):
+    ``xm (C, 2, 6)``, ``Pm (C, 2, 6, 6)`` mode-conditioned states (working frame, m, m/s),
+    ``mu (C, 2)`` mode probabilities, ``x``, ``P`` their moment-matched combination, ``status``,
+    ``score`` (track log-likelihood ratio), ``track_id``, times and counters; plus ``time`` (s)
+    and the next track id.
+    """
+
+    def __init__(
+        self,
+        catalog: SensorCatalog,
+        config: TrackerConfig | None = None,
+        *,
+        models: Mapping[SensorKind, MeasurementModel] | None = None,
+        hooks: TrackerHooks | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.config = config or TrackerConfig()
+        self.models: dict[SensorKind, MeasurementModel] = dict(
+            default_models() if models is None else models
+        )
+        self.hooks = hooks or TrackerHooks()
+        self.stats = TrackerStats()
+        c = self.config
+        self.pd = np.clip(np.array([s.pd for s in catalog.specs], dtype=np.float64), 0.01, 0.99)
+        radar_density = (
+            _radar_clutter_density(catalog)
+            if c.clutter_density is None
+            else np.full(len(catalog), c.clutter_density)
+        )
+        self.clutter_density: F64 = np.where(
+            catalog.kind == int(SensorKind.RADAR),
+            radar_density,
+            _DEFAULT_POSITION_CLUTTER_DENSITY,
+        )
+        """False-report density per sensor in its model's measurement space (editable)."""
+        self._sojourn = np.array([c.sojourn_cruise_s, c.sojourn_manoeuvre_s])
+        self._q = np.array([[c.q_cruise_h, c.q_cruise_v], [c.q_manoeuvre_h, c.q_manoeuvre_v]])
+        self.time = -np.inf
+        self.next_id = 1
+        self._alloc(64)
+
+    # -- state ---------------------------------------------------------------------------------
+    def _alloc(self, cap: int) -> None:
+        self.capacity = cap
+        self.alive = np.zeros(cap, bool)
+        self.track_id = np.zeros(cap, np.int64)
+        self.xm = np.zeros((cap, N_MODES, 6))
+        self.Pm = np.tile(np.eye(6), (cap, N_MODES, 1, 1))
+        self.mu = np.full((cap, N_MODES), 1.0 / N_MODES)
+        self.x = np.zeros((cap, 6))
+        self.P = np.tile(np.eye(6), (cap, 1, 1))
+        self.status = np.zeros(cap, np.int8)
+        self.score = np.zeros(cap)
+        self.first_time = np.zeros(cap)
+        self.last_update_time = np.zeros(cap)
+        self.n_updates = np.zeros(cap, np.int32)
+        self.kind_time = np.full((cap, _N_KINDS), -np.inf)
+        self.static = np.zeros(cap, bool)
+        self.coop_id = np.full(cap, None, dtype=object)
+        self.spoof_suspect = np.zeros(cap, bool)
+
+    _ARRAYS = (
+        "alive",
+        "track_id",
+        "xm",
+        "Pm",
+        "mu",
+        "x",
+        "P",
+        "status",
+        "score",
+        "first_time",
+        "last_update_time",
+        "n_updates",
+        "kind_time",
+        "static",
+        "coop_id",
+        "spoof_suspect",
+    )
+
+    def _grow(self, need: int) -> None:
+        cap = self.capacity
+        while cap < need:
+            cap *= 2
+        if cap == self.capacity:
+            return
+        old = {k: getattr(self, k) for k in self._ARRAYS}
+        n = self.capacity
+        self._alloc(cap)
+        for k, v in old.items():
+            getattr(self, k)[:n] = v
+
+    def snapshot(self) -> dict[str, object]:
+        """A copy of the full tracker state (arrays and counters), e.g. to move it elsewhere."""
+        snap: dict[str, object] = {k: getattr(self, k).copy() for k in self._ARRAYS}
+        snap["time"] = float(self.time)
+        snap["next_id"] = int(self.next_id)
+        return snap
+
+    def restore(self, snap: Mapping[str, object]) -> None:
+        """Load a state produced by `snapshot` (same catalogue and configuration)."""
+        cap = int(np.asarray(snap["alive"]).shape[0])
+        self._alloc(cap)
+        for k in self._ARRAYS:
+            getattr(self, k)[...] = np.asarray(snap[k])
+        self.time = float(snap["time"])  # type: ignore[arg-type]
+        self.next_id = int(snap["next_id"])  # type: ignore[call-overload]
+
+    def live(self) -> IDX:
+        """Slot indices of the live tracks."""
+        return np.flatnonzero(self.alive)
+
+    # -- public API ------------------------------------------------------------------------------
+    def process(self, reports: Reports) -> TrackerOutput:
+        """Process one batch of reports (normally sharing one time) and return the new picture.
+
+        Reports older than the tracker's time go to ``hooks.on_late`` (default: counted and
+        skipped); a batch holding several times is processed time by time, in order.
+        """
+        self.stats.batches += 1
+        self.stats.reports += len(reports)
+        if len(reports) == 0:
+            return TrackerOutput(self.picture(), Associations.empty(), np.zeros(0, np.int64))
+        late = reports.time < self.time
+        if late.any():
+            self.stats.late_reports += int(late.sum())
+            if self.hooks.on_late is not None:
+                self.hooks.on_late(self, reports.take(late))
+            reports = reports.take(~late)
+        times = np.unique(reports.time)
+        assoc: list[Associations] = []
+        deleted: list[I64] = []
+        for t in times:
+            batch = reports if times.size == 1 else reports.take(reports.time == t)
+            a, d = self._step(float(t), batch)
+            assoc.append(a)
+            deleted.append(d)
+        if not assoc:
+            return TrackerOutput(self.picture(), Associations.empty(), np.zeros(0, np.int64))
+        return TrackerOutput(
+            self.picture(),
+            Associations(
+                np.concatenate([a.det_id for a in assoc]),
+                np.concatenate([a.track_id for a in assoc]),
+                np.concatenate([a.weight for a in assoc]),
+            ),
+            np.concatenate(deleted),
+        )
+
+    def picture(self) -> Picture:
+        """The current picture: all live tracks (tentative included), ordered by track id."""
+        idx = self.live()
+        idx = idx[np.argsort(self.track_id[idx], kind="stable")]
+        recent = (self.time - self.kind_time[idx]) <= self.config.sensor_mask_window_s
+        bits = (1 << np.arange(_N_KINDS)).astype(np.int32)
+        mask = (recent * bits).sum(axis=1).astype(np.int32)
+        return Picture(
+            time=float(self.time) if np.isfinite(self.time) else 0.0,
+            frame=self.catalog.frame,
+            track_id=self.track_id[idx].copy(),
+            state=self.x[idx].copy(),
+            cov=self.P[idx].copy(),
+            status=self.status[idx].copy(),
+            first_time=self.first_time[idx].copy(),
+            last_update_time=self.last_update_time[idx].copy(),
+            n_updates=self.n_updates[idx].copy(),
+            mode_prob=self.mu[idx].copy(),
+            static=self.static[idx].copy(),
+            coop_id=self.coop_id[idx].copy(),
+            spoof_suspect=self.spoof_suspect[idx].copy(),
+            sensor_mask=mask,
+        )
+
+    def add_tracks(self, x: F64, P: F64, kind: SensorKind, *, confirmed: bool = False) -> I64:
+        """Start tracks at the tracker's time from states ``x (k, 6)``, ``P (k, 6, 6)``.
+
+        For hooks (e.g. bearing triangulation). Returns the new track ids. Respects the
+        ``max_tracks`` cap (excess tracks are not created and are counted).
+        """
+        k = x.shape[0]
+        room = max(self.config.max_tracks - int(self.alive.sum()), 0)
+        if k > room:
+            self.stats.capped_initiations += k - room
+            x, P, k = x[:room], P[:room], room
+        if k == 0:
+            return np.zeros(0, np.int64)
+        free = np.flatnonzero(~self.alive)
+        if free.size < k:
+            self._grow(self.capacity + k - free.size)
+            free = np.flatnonzero(~self.alive)
+        s = free[:k]
+        ids = np.arange(self.next_id, self.next_id + k, dtype=np.int64)
+        self.next_id += k
+        t = float(self.time)
+        self.alive[s] = True
+        self.track_id[s] = ids
+        self.x[s] = x
+        self.P[s] = P
+        self.xm[s] = x[:, None, :]
+        self.Pm[s] = P[:, None, :, :]
+        self.mu[s] = np.asarray(self.config.mode_prior)
+        self.status[s] = TrackStatus.CONFIRMED if confirmed else TrackStatus.TENTATIVE
+        self.score[s] = 0.0
+        self.first_time[s] = t
+        self.last_update_time[s] = t
+        self.n_updates[s] = 1
+        self.kind_time[s] = -np.inf
+        self.kind_time[s, int(kind)] = t
+        self.static[s] = False
+        self.coop_id[s] = None
+        self.spoof_suspect[s] = False
+        self.stats.initiated += k
+        return ids
+
+    # -- one time step -----------------------------------------------------------------------------
+    def _step(self, t: float, batch: Reports) -> tuple[Associations, I64]:
+        self._predict_to(t)
+        parts: list[Associations] = []
+        for s in np.unique(batch.sensor):
+            kind = SensorKind(int(self.catalog.kind[s]))
+            sub = batch.take(batch.sensor == s)
+            model = self.models.get(kind)
+            if model is None:
+                self.stats.skipped_by_kind[kind.label] = self.stats.skipped_by_kind.get(
+                    kind.label, 0
+                ) + len(sub)
+                continue
+            parts.append(self._sensor_update(t, int(s), kind, sub, model))
+        deleted = self._manage(t)
+        if not parts:
+            return Associations.empty(), deleted
+        return (
+            Associations(
+                np.concatenate([p.det_id for p in parts]),
+                np.concatenate([p.track_id for p in parts]),
+                np.concatenate([p.weight for p in parts]),
+            ),
+            deleted,
+        )
+
+    def _predict_to(self, t: float) -> None:
+        """IMM interaction and constant-velocity prediction of every live track to time t."""
+        if not np.isfinite(self.time):
+            self.time = t
+            return
+        dt = t - self.time
+        self.time = t
+        if dt <= 0.0:
+            return
+        idx = self.live()
+        if idx.size == 0:
+            return
+        x0, P0, c = imm_mix(
+            self.xm[idx], self.Pm[idx], self.mu[idx], mode_transition(dt, self._sojourn)
+        )
+        F = cv_transition(dt)
+        frame = self.catalog.frame
+        if frame.geodetic:
+            up = frame.up(self.x[idx, :3])
+            qa = np.stack(
+                [acceleration_density(up, qh, qv) for qh, qv in self._q], axis=1
+            )  # (n, M, 3, 3)
+        else:
+            ez = np.array([0.0, 0.0, 1.0])
+            qa = np.stack([acceleration_density(ez, qh, qv) for qh, qv in self._q])  # (M, 3, 3)
+        Q = cv_process_noise(dt, qa)
+        xm = np.einsum("ij,nmj->nmi", F, x0)
+        Pm = F @ P0 @ F.T + Q
+        self.xm[idx] = xm
+        self.Pm[idx] = Pm
+        self.mu[idx] = c
+        self.x[idx], self.P[idx] = imm_combine(xm, Pm, c)
+
+    def _sensor_update(
+        self, t: float, s: int, kind: SensorKind, sub: Reports, model: MeasurementModel
+    ) -> Associations:
+        """Gate, associate, update and initiate for one sensor's reports at time t."""
+        c = self.config
+        meas = model.measure(sub, self.catalog)
+        idx = self.live()
+        m = len(meas)
+        ti, pj = self._gate(idx, meas, model)
+        zhat, H = model.predict(self.x[idx[ti]], meas.sensor[pj], self.catalog)
+        nu = model.residual(meas.z[pj], zhat)
+        S = innovation_cov(self.P[idx[ti]], H, meas.R[pj])
+        d2 = mahalanobis2(nu, S)
+        keep = d2 < c.gate_chi2
+        ti, pj, d2, S = ti[keep], pj[keep], d2[keep], S[keep]
+        _, logdet = np.linalg.slogdet(S)
+        loglik = -0.5 * (d2 + logdet + model.dim * _LOG_2PI)
+        pd = self.pd[s]
+        log_lr = np.minimum(np.log(pd) + loglik - np.log(self.clutter_density[s]), 700.0)
+        log_w = log_lr - np.log1p(-pd)
+        if c.association == "nnjpda":
+            p, _ = lbp_marginals(ti, pj, np.exp(log_w), idx.size, m)
+            chosen = assign(ti, pj, -p, idx.size, m) & (p >= c.nnjpda_min_prob)
+            weight = p[chosen]
+        else:
+            chosen = assign(ti, pj, -log_w, idx.size, m)
+            weight = np.ones(int(chosen.sum()))
+        a_slot = idx[ti[chosen]]
+        b = pj[chosen]
+        if a_slot.size:
+            self._imm_update(a_slot, meas, b, model)
+            self.score[a_slot] += log_lr[chosen]
+            self.last_update_time[a_slot] = t
+            self.n_updates[a_slot] += 1
+            self.kind_time[a_slot, int(kind)] = t
+            self.stats.associated += int(a_slot.size)
+            self.stats.nis_sum += float(d2[chosen].sum())
+            self.stats.nis_count += int(a_slot.size)
+        assoc = Associations(sub.det_id[b].astype(np.int64), self.track_id[a_slot].copy(), weight)
+        # Leftover plots: not assigned, and not close to any existing track.
+        left = np.ones(m, bool)
+        left[b] = False
+        left[pj[d2 < c.init_exclusion_chi2]] = False
+        leftover = np.flatnonzero(left)
+        if leftover.size:
+            if model.can_initiate:
+                self._initiate(meas, leftover, kind)
+            else:
+                self.stats.unassociated_no_initiation += int(leftover.size)
+                if self.hooks.on_unassociated is not None:
+                    self.hooks.on_unassociated(self, sub.take(leftover))
+        return assoc
+
+    def _gate(self, idx: IDX, meas: Measurements, model: MeasurementModel) -> tuple[IDX, IDX]:
+        """Spatial pre-gate: per-track radius of ``gate_sigmas`` sigma of track + plot spread."""
+        c = self.config
+        if idx.size == 0 or len(meas) == 0:
+            e = np.zeros(0, np.intp)
+            return e, e
+        track_var = np.trace(self.P[idx, :3, :3], axis1=1, axis2=2)
+        pc = np.trace(meas.point_cov, axis1=1, axis2=2)
+        plot_var = float(np.max(pc[np.isfinite(pc)])) if np.isfinite(pc).any() else 0.0
+        radius = np.minimum(c.gate_sigmas * np.sqrt(track_var + plot_var), c.max_gate_radius_m)
+        return spatial_gate(self.x[idx, :3], radius, meas.point, c.max_pairs_per_batch)
+
+    def _imm_update(self, slots: IDX, meas: Measurements, b: IDX, model: MeasurementModel) -> None:
+        """Per-mode EKF update of the tracks in ``slots`` with measurements ``b``, then IMM
+        mode-probability update and output combination."""
+        k = slots.size
+        xm = self.xm[slots].reshape(k * N_MODES, 6)
+        Pm = self.Pm[slots].reshape(k * N_MODES, 6, 6)
+        bb = np.repeat(b, N_MODES)
+        zhat, H = model.predict(xm, meas.sensor[bb], self.catalog)
+        nu = model.residual(meas.z[bb], zhat)
+        xn, Pn, ll = kalman_update(xm, Pm, nu, H, meas.R[bb])
+        xn = xn.reshape(k, N_MODES, 6)
+        Pn = Pn.reshape(k, N_MODES, 6, 6)
+        mu = imm_mode_update(self.mu[slots], ll.reshape(k, N_MODES))
+        self.xm[slots] = xn
+        self.Pm[slots] = Pn
+        self.mu[slots] = mu
+        self.x[slots], self.P[slots] = imm_combine(xn, Pn, mu)
+
+    def _initiate(self, meas: Measurements, plots: IDX, kind: SensorKind) -> None:
+        """One-point initiation: position from the plot, zero velocity with a wide prior."""
+        c = self.config
+        cap = c.max_new_tracks_per_batch
+        if plots.size > cap:
+            self.stats.capped_initiations += int(plots.size - cap)
+            plots = plots[:cap]
+        ok = np.isfinite(meas.point[plots]).all(axis=1)
+        plots = plots[ok]
+        k = plots.size
+        if k == 0:
+            return
+        p = meas.point[plots]
+        x = np.zeros((k, 6))
+        x[:, :3] = p
+        P = np.zeros((k, 6, 6))
+        P[:, :3, :3] = meas.point_cov[plots]
+        rot = self.catalog.frame.local_rotation(p).reshape(k, 3, 3)
+        dv = np.diag([c.init_speed_sigma_h**2, c.init_speed_sigma_h**2, c.init_speed_sigma_v**2])
+        P[:, 3:, 3:] = np.swapaxes(rot, 1, 2) @ dv @ rot
+        self.add_tracks(x, P, kind)
+
+    def _manage(self, t: float) -> I64:
+        """Confirm, coast, delete and merge; returns the deleted track ids."""
+        c = self.config
+        idx = self.live()
+        if idx.size == 0:
+            return np.zeros(0, np.int64)
+        st = self.status[idx]
+        since = t - self.last_update_time[idx]
+        tent = st == TrackStatus.TENTATIVE
+        confirm = (
+            tent & (self.score[idx] >= c.confirm_llr) & (self.n_updates[idx] >= c.confirm_min_hits)
+        )
+        st = np.where(confirm, TrackStatus.CONFIRMED, st)
+        shown = st != TrackStatus.TENTATIVE
+        st = np.where(shown & (since > c.coast_after_s), TrackStatus.COASTING, st)
+        st = np.where(shown & (since <= c.coast_after_s), TrackStatus.CONFIRMED, st)
+        self.status[idx] = st
+        pos_sigma = np.sqrt(np.trace(self.P[idx, :3, :3], axis1=1, axis2=2) / 3.0)
+        dead = (
+            (tent & ~confirm & (since > c.tentative_timeout_s))
+            | (since > c.delete_after_s)
+            | (pos_sigma > c.max_position_sigma_m)
+        )
+        dead_slots = idx[dead]
+        merged = self._duplicates(idx[~dead])
+        self.stats.merged += int(merged.size)
+        gone = np.concatenate([dead_slots, merged])
+        ids: I64 = self.track_id[gone].copy()
+        self.alive[gone] = False
+        self.stats.deleted += int(gone.size)
+        return ids
+
+    def _duplicates(self, idx: IDX) -> IDX:
+        """Slots of tracks that duplicate a stronger track (close and statistically equal)."""
+        c = self.config
+        if idx.size < 2:
+            return np.zeros(0, np.intp)
+        pairs = cKDTree(self.x[idx, :3]).query_pairs(c.merge_radius_m, output_type="ndarray")
+        if pairs.shape[0] == 0:
+            return np.zeros(0, np.intp)
+        a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
+        d = self.x[a] - self.x[b]
+        d2 = mahalanobis2(d, self.P[a] + self.P[b])
+        dup = d2 < c.merge_chi2
+        a, b = a[dup], b[dup]
+        if a.size == 0:
+            return np.zeros(0, np.intp)
+        # Strength: shown tracks beat tentative ones, then more updates, then older.
+        shown_a = self.status[a] != TrackStatus.TENTATIVE
+        shown_b = self.status[b] != TrackStatus.TENTATIVE
+        key_a = np.stack([shown_a, self.n_updates[a], -self.first_time[a]], axis=1)
+        key_b = np.stack([shown_b, self.n_updates[b], -self.first_time[b]], axis=1)
+        a_wins = np.zeros(a.size, bool)
+        decided = np.zeros(a.size, bool)
+        for col in range(3):
+            gt = (key_a[:, col] > key_b[:, col]) & ~decided
+            lt = (key_a[:, col] < key_b[:, col]) & ~decided
+            a_wins |= gt
+            decided |= gt | lt
+        a_wins |= ~decided & (self.track_id[a] < self.track_id[b])
+        return np.unique(np.where(a_wins, b, a))
