@@ -1,0 +1,33 @@
+"""Threat assessment (issue 5, section 2): site threats, engagement order, border crossings,
+raids, launch areas and relay emitters, from the air picture and the class beliefs."""
+
+from skyfuse.threat.assessor import (
+    BorderCrossings,
+    Raids,
+    Relays,
+    SiteThreats,
+    ThreatAssessor,
+    ThreatConfig,
+    ThreatPicture,
+    TrackThreats,
+    hostile_probability,
+)
+from skyfuse.threat.context import ThreatContext
+from skyfuse.threat.groups import LaunchArea
+from skyfuse.threat.replay import track_pictures, truth_pictures
+
+__all__ = [
+    "BorderCrossings",
+    "LaunchArea",
+    "Raids",
+    "Relays",
+    "SiteThreats",
+    "ThreatAssessor",
+    "ThreatConfig",
+    "ThreatContext",
+    "ThreatPicture",
+    "TrackThreats",
+    "hostile_probability",
+    "track_pictures",
+    "truth_pictures",
+]
