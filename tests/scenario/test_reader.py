@@ -139,7 +139,7 @@ def _json_values(draw: st.DrawFn) -> object:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    field=st.sampled_from(["det_id", "time", "sensor_id", "range_m", "azimuth_deg",
+    field=st.sampled_from(["det_id", "sensor_id", "range_m", "azimuth_deg",
                            "elevation_deg", "sigma_range_m", "class_scores", "icao24"]),
     value=_json_values(),
     garbage=st.binary(max_size=30),

@@ -95,6 +95,38 @@ _REQUIRED: Final[dict[SensorKind, tuple[str, ...]]] = {
     SensorKind.REMOTE_ID: (),
     SensorKind.ADSB: (),
 }
+_POS = ("x", "y", "z", "lat_deg", "lon_deg", "alt_m", "vx", "vy", "vz")
+
+
+def _with_sigmas(fields: tuple[str, ...], extra: tuple[str, ...] = ()) -> frozenset[str]:
+    return frozenset((*fields, *extra, *("sigma_" + f for f in fields)))
+
+
+KIND_FIELDS: Final[dict[SensorKind, frozenset[str]]] = {
+    SensorKind.RADAR: _with_sigmas(
+        ("range_m", "azimuth_deg", "elevation_deg", "radial_velocity_mps", "rcs_dbsm")
+    ),
+    SensorKind.ACOUSTIC: _with_sigmas(("azimuth_deg", "elevation_deg", "fundamental_hz", "snr_db")),
+    SensorKind.RF_DF: _with_sigmas(
+        ("azimuth_deg", "elevation_deg", "frequency_mhz", "rssi_dbm"), ("bandwidth_mhz",)
+    ),
+    SensorKind.EO_IR: _with_sigmas(("azimuth_deg", "elevation_deg", "range_m"), ("class_scores",)),
+    SensorKind.REMOTE_ID: frozenset(
+        (
+            *_POS,
+            "uas_id",
+            "operator_x",
+            "operator_y",
+            "operator_lat_deg",
+            "operator_lon_deg",
+            "sigma_pos_m",
+            "sigma_vel_mps",
+        )
+    ),
+    SensorKind.ADSB: frozenset((*_POS, "icao24", "callsign", "sigma_pos_m", "sigma_vel_mps")),
+}
+"""Report fields each sensor kind can carry (scenario format's sensor table); others are ignored."""
+
 _COOP_ID: Final[dict[SensorKind, str]] = {SensorKind.REMOTE_ID: "uas_id", SensorKind.ADSB: "icao24"}
 
 
@@ -124,33 +156,57 @@ def _field_from_msgspec(msg: str) -> str | None:
 
 
 def _records_to_reports(
-    recs: list[DetectionRecord], lines: NDArray[np.int64], catalog: SensorCatalog
+    recs: list[DetectionRecord],
+    lines: NDArray[np.int64],
+    catalog: SensorCatalog,
 ) -> tuple[Reports, NDArray[np.bool_]]:
-    """Records -> columns, plus a mask of rows whose sensor_id is unknown."""
+    """Records -> columns, plus a mask of rows whose sensor_id is unknown.
+
+    Only the fields that the sensor kinds present in the chunk can carry (`KIND_FIELDS`) are
+    extracted: a radar-only file costs 10 columns, not 40.
+    """
+
     n = len(recs)
     det_id = np.fromiter(map(attrgetter("det_id"), recs), np.int64, n)
     time = np.fromiter(map(attrgetter("time"), recs), np.float64, n)
     idx = catalog.index
-    sensor = np.fromiter((idx.get(r.sensor_id, -1) for r in recs), np.int32, n)
+    names = [r.sensor_id for r in recs]
+    sensor = np.fromiter(map(idx.get, names, [-1] * n), np.int32, n)
+    kinds = {SensorKind(int(k)) for k in np.unique(catalog.kind[sensor[sensor >= 0]])}
+    wanted = set().union(*(KIND_FIELDS[k] for k in kinds)) if kinds else set()
+
+    def present(name: str) -> bool:
+        return name in wanted
+
     values: dict[str, NDArray[np.float64]] = {}
     for f in MEASURED_FIELDS:
+        if not present(f):
+            continue
         a = np.fromiter(map(attrgetter(f), recs), np.float64, n)
         if not np.isnan(a).all():
             values[f] = a
     sigmas: dict[str, NDArray[np.float64]] = {}
     for f in SIGMA_FIELDS:
+        if not present("sigma_" + f):
+            continue
         a = np.fromiter(map(attrgetter("sigma_" + f), recs), np.float64, n)
         if not np.isnan(a).all():
             sigmas[f] = a
     text: dict[str, NDArray[np.object_]] = {}
     for f in TEXT_FIELDS:
+        if not present(f):
+            continue
         col = [getattr(r, f) for r in recs]
         if any(v is not None for v in col):
             arr = np.empty(n, dtype=object)
             arr[:] = col
             text[f] = arr
     scores = None
-    with_scores = [i for i, r in enumerate(recs) if r.class_scores is not None]
+    with_scores = (
+        [i for i, r in enumerate(recs) if r.class_scores is not None]
+        if present("class_scores")
+        else []
+    )
     if with_scores:
         scores = np.full((n, len(CLASS_SCORE_LABELS)), np.nan)
         for i in with_scores:
@@ -250,15 +306,13 @@ class DetectionReader:
         self.stats.add(err)
 
     def _decode(self, raw: list[bytes], first_line: int) -> tuple[list[DetectionRecord], list[int]]:
-        # Drop blank lines but keep numbering.
-        keep = [(first_line + i, b) for i, b in enumerate(raw) if b.strip()]
-        if not keep:
-            return [], []
         try:
-            recs = _DECODE_MANY.decode(b"[" + b",".join(b for _, b in keep) + b"]")
-            return recs, [ln for ln, _ in keep]
+            recs = _DECODE_MANY.decode(b"[" + b",".join(raw) + b"]")
+            return recs, list(range(first_line, first_line + len(raw)))
         except msgspec.DecodeError:
             pass
+        # Slow path: blank lines, or a bad line to name. Keep the numbering.
+        keep = [(first_line + i, b) for i, b in enumerate(raw) if b.strip()]
         recs, lines = [], []
         for ln, b in keep:
             try:
@@ -280,33 +334,36 @@ class DetectionReader:
         for i, f, reason in bad_rows:
             self._reject(self._error(lines[i], f, reason))
             keep[i] = False
-        # File-wide order and uniqueness (sequential by nature; cheap set/compare per row).
-        t = rep.time
-        ids = rep.det_id
-        last = self._last_time
-        seen = self._seen_ids
-        for i in range(len(rep)):
-            if not keep[i]:
-                continue
-            if t[i] < last:
-                self._reject(
-                    self._error(
-                        lines[i],
-                        "time",
-                        f"time {t[i]} is before the previous line's {last}: "
-                        "detections.jsonl must be sorted by time",
-                    )
+        # File-wide order and uniqueness, vectorised. A row is out of order when its time is below
+        # the running maximum of the accepted rows before it (a rejected row never raises it).
+        t = np.where(keep, rep.time, -np.inf)
+        run_max = np.maximum.accumulate(np.concatenate(([self._last_time], t)))[:-1]
+        late = keep & (rep.time < run_max)
+        for i in np.flatnonzero(late).tolist():
+            self._reject(
+                self._error(
+                    lines[i],
+                    "time",
+                    f"time {rep.time[i]} is before an earlier line's "
+                    f"{run_max[i]}: detections.jsonl must be sorted by time",
                 )
-                keep[i] = False
-                continue
-            did = int(ids[i])
-            if did in seen:
-                self._reject(self._error(lines[i], "det_id", f"det_id {did} is not unique"))
-                keep[i] = False
-                continue
-            seen.add(did)
-            last = t[i]
-        self._last_time = last
+            )
+        keep &= ~late
+        ids = rep.det_id
+        first = np.zeros(len(rep), dtype=bool)
+        kept_idx = np.flatnonzero(keep)
+        _, first_pos = np.unique(ids[kept_idx], return_index=True)
+        first[kept_idx[first_pos]] = True
+        seen = self._seen_ids
+        dup = keep & ~first
+        if seen:
+            dup |= keep & np.fromiter(map(seen.__contains__, ids.tolist()), bool, len(rep))
+        for i in np.flatnonzero(dup).tolist():
+            self._reject(self._error(lines[i], "det_id", f"det_id {int(ids[i])} is not unique"))
+        keep &= ~dup
+        seen.update(ids[keep].tolist())
+        if keep.any():
+            self._last_time = max(self._last_time, float(rep.time[keep].max()))
         out = rep if keep.all() else rep.take(keep)
         self.stats.accepted += len(out)
         return out
