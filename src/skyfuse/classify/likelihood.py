@@ -1,0 +1,524 @@
+"""Per-sensor class likelihood models: pure, vectorised functions of evidence -> (k, C) log-lik.
+
+Every function returns natural-log likelihoods ``log p(evidence | class)`` with one column per
+class in `skyfuse.core.kinds.CLASSES` order (``C = 8``, ``unknown`` last). Each is a normalised
+density (or probability mass) over its evidence for every class, so classes compete fairly; the
+tests integrate them. ``unknown`` is modelled as a broad "something else" background density on
+every feature: it loses only when a known class explains the evidence better than the background,
+which keeps ``unknown`` honest when evidence is thin.
+
+Where the numbers come from (`ClassModel.default()`):
+
+* ``shared/notes/domain.md``: Shahed-136 cruise 42-51 m/s, 50-4000 m altitude, RCS ~0.1 m^2
+  (-10 dBsm, unverified); Gerbera decoy ~44 m/s, "RCS slightly lower", different engine note,
+  may carry radio relays; Tekever-class fixed-wing UAV ~23 m/s (44 kt) at ~300 m.
+* ``shared/scenarios/mixed-demo/targets.csv`` per-target means: attack-drone RCS U(-10, -3) dBsm
+  and engine fundamental 104-125 Hz; decoy RCS U(-10, -3) dBsm, 151-195 Hz; bird -27..-20 dBsm;
+  multirotor -15 dBsm, 184-237 Hz, 5.8 GHz / 20 MHz video link; aircraft +17..+19 dBsm,
+  61-77 Hz; ground relay 868 MHz, 0.5 MHz bandwidth; attack-drone data links at 868, 902-928 and
+  2400 MHz. Truth speeds: attack 45-56, decoy 40-50, bird 10-15, multirotor 8-13, aircraft
+  130-165 m/s.
+* ``mixed-demo/sensors.json``: radar RCS is Swerling 1 about the target mean (so one report in
+  dB is the mean plus ``10 log10(E)``, ``E ~ Exp(1)``); acoustic fundamental noise sigma by class
+  (attack 1.5, decoy 2, multirotor 8, fixed-wing 2, aircraft 2 Hz); RF bands 433, 868, 915, 2400,
+  5800 MHz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import betaln, log_ndtr, logsumexp
+
+from skyfuse.core.kinds import CLASSES, TargetClass
+
+F64 = NDArray[np.float64]
+
+N_CLASSES: Final[int] = len(CLASSES)
+N_KNOWN: Final[int] = N_CLASSES - 1
+UNKNOWN: Final[int] = int(TargetClass.UNKNOWN)
+
+RF_BANDS_MHZ: Final[tuple[tuple[float, float], ...]] = (
+    (433.05, 434.79),
+    (868.0, 868.6),
+    (902.0, 928.0),
+    (2400.0, 2483.5),
+    (5725.0, 5875.0),
+)
+"""ISM / SRD bands an RF-DF sensor watches (MHz); a report outside all of them is band 'other'."""
+N_RF_BANDS: Final[int] = len(RF_BANDS_MHZ) + 1
+RF_BANDWIDTH_EDGES_MHZ: Final[tuple[float, float]] = (1.0, 15.0)
+"""Bandwidth buckets: narrow < 1 MHz (telemetry, LoRa), medium 1-15 (control links, cellular;
+mixed-demo attack-drone links use 2 and 10 MHz), wide >= 15 (video downlinks, 20 MHz)."""
+N_RF_BW: Final[int] = len(RF_BANDWIDTH_EDGES_MHZ) + 1
+
+ACOUSTIC_BAND_HZ: Final[tuple[float, float]] = (40.0, 400.0)
+"""Engine fundamentals an acoustic node reports, Hz; the background density is uniform on it."""
+
+LN10_10: Final[float] = float(np.log(10.0) / 10.0)
+"""d(ln power)/d(dB)."""
+
+_GH_X, _GH_W = np.polynomial.hermite.hermgauss(24)
+GH_NODES: Final[F64] = np.sqrt(2.0) * _GH_X
+"""Gauss-Hermite nodes for E[f(m)], m ~ N(0, 1): E = sum(GH_LOGW.exp() * f(GH_NODES))."""
+GH_LOGW: Final[F64] = np.log(_GH_W / np.sqrt(np.pi))
+
+
+def _arr(values: dict[str, float]) -> F64:
+    """A per-class parameter vector in `CLASSES` order from a {label: value} mapping."""
+    missing = set(CLASSES) - set(values)
+    if missing:
+        raise ValueError(f"class parameter table misses {sorted(missing)}")
+    return np.array([values[c] for c in CLASSES], dtype=np.float64)
+
+
+def _table(rows: dict[str, tuple[float, ...]]) -> F64:
+    """A per-class categorical table (C, K), rows normalised to sum 1."""
+    t = np.array([rows[c] for c in CLASSES], dtype=np.float64)
+    return np.asarray(t / t.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassModel:
+    """Per-class parameters of every likelihood model (arrays of length C in `CLASSES` order).
+
+    Attributes:
+        speed_mean_mps, speed_sd_mps: horizontal ground speed, m/s (normal truncated at 0).
+        alt_mean_m, alt_sd_m: altitude above the frame's zero (ENU z or WGS-84 height), m.
+        climb_sd_mps: spread of the vertical speed about 0, m/s.
+        rcs_mean_dbsm, rcs_sd_db: distribution of a target's mean RCS (dBsm) within the class;
+            single reports fluctuate about it as Swerling 1.
+        f0_mean_hz, f0_sd_hz: distribution of a target's engine fundamental within the class, Hz
+            (NaN mean: the class makes no engine note, background density).
+        f0_noise_hz: 1-sigma noise of one acoustic fundamental report about the target's own, Hz.
+        rf_band: (C, N_RF_BANDS) P(band of an RF report | class).
+        rf_bw: (C, N_RF_BW) P(bandwidth bucket | class).
+        p_static: P(tracker flags the track static | class).
+        coop: (C, 3) P(cooperative identity seen = ADS-B, Remote ID, none | class).
+        man_beta: (C, 2) Beta(a, b) of the IMM manoeuvre-mode probability per class.
+        eo_floor: mixing weight of a uniform floor in the EO/IR score likelihood (camera errors).
+        f0_clutter: probability an acoustic report on a track is clutter / another source.
+    """
+
+    speed_mean_mps: F64
+    speed_sd_mps: F64
+    alt_mean_m: F64
+    alt_sd_m: F64
+    climb_sd_mps: F64
+    rcs_mean_dbsm: F64
+    rcs_sd_db: F64
+    f0_mean_hz: F64
+    f0_sd_hz: F64
+    f0_noise_hz: F64
+    rf_band: F64
+    rf_bw: F64
+    p_static: F64
+    coop: F64
+    man_beta: F64
+    eo_floor: float = 0.3
+    f0_clutter: float = 0.2
+
+    @staticmethod
+    def default() -> ClassModel:
+        """The documented defaults (see the module docstring for sources)."""
+        nan = float("nan")
+        flat_band = (1.0,) * N_RF_BANDS
+        flat_bw = (1.0,) * N_RF_BW
+        return ClassModel(
+            speed_mean_mps=_arr(
+                dict(
+                    attack_drone=48.0,
+                    decoy=45.0,
+                    multirotor=9.0,
+                    fixed_wing_uav=25.0,
+                    bird=12.0,
+                    aircraft=150.0,
+                    ground_emitter=0.0,
+                    unknown=40.0,
+                )
+            ),
+            speed_sd_mps=_arr(
+                dict(
+                    attack_drone=5.0,
+                    decoy=5.0,
+                    multirotor=5.0,
+                    fixed_wing_uav=8.0,
+                    bird=4.0,
+                    aircraft=60.0,
+                    ground_emitter=0.5,
+                    unknown=80.0,
+                )
+            ),
+            alt_mean_m=_arr(
+                dict(
+                    attack_drone=1500.0,
+                    decoy=1200.0,
+                    multirotor=150.0,
+                    fixed_wing_uav=800.0,
+                    bird=250.0,
+                    aircraft=6000.0,
+                    ground_emitter=10.0,
+                    unknown=1500.0,
+                )
+            ),
+            alt_sd_m=_arr(
+                dict(
+                    attack_drone=1300.0,
+                    decoy=1100.0,
+                    multirotor=150.0,
+                    fixed_wing_uav=600.0,
+                    bird=250.0,
+                    aircraft=3500.0,
+                    ground_emitter=30.0,
+                    unknown=4000.0,
+                )
+            ),
+            climb_sd_mps=_arr(
+                dict(
+                    attack_drone=2.0,
+                    decoy=2.0,
+                    multirotor=2.5,
+                    fixed_wing_uav=2.5,
+                    bird=2.5,
+                    aircraft=8.0,
+                    ground_emitter=0.3,
+                    unknown=10.0,
+                )
+            ),
+            rcs_mean_dbsm=_arr(
+                dict(
+                    attack_drone=-6.0,
+                    decoy=-7.0,
+                    multirotor=-15.0,
+                    fixed_wing_uav=-10.0,
+                    bird=-25.0,
+                    aircraft=15.0,
+                    ground_emitter=-10.0,
+                    unknown=-10.0,
+                )
+            ),
+            rcs_sd_db=_arr(
+                dict(
+                    attack_drone=2.5,
+                    decoy=2.5,
+                    multirotor=3.0,
+                    fixed_wing_uav=3.0,
+                    bird=3.5,
+                    aircraft=5.0,
+                    ground_emitter=10.0,
+                    unknown=15.0,
+                )
+            ),
+            f0_mean_hz=_arr(
+                dict(
+                    attack_drone=115.0,
+                    decoy=178.0,
+                    multirotor=210.0,
+                    fixed_wing_uav=140.0,
+                    bird=nan,
+                    aircraft=68.0,
+                    ground_emitter=nan,
+                    unknown=nan,
+                )
+            ),
+            f0_sd_hz=_arr(
+                dict(
+                    attack_drone=8.0,
+                    decoy=15.0,
+                    multirotor=45.0,
+                    fixed_wing_uav=30.0,
+                    bird=nan,
+                    aircraft=8.0,
+                    ground_emitter=nan,
+                    unknown=nan,
+                )
+            ),
+            f0_noise_hz=_arr(
+                dict(
+                    attack_drone=1.5,
+                    decoy=2.0,
+                    multirotor=8.0,
+                    fixed_wing_uav=2.0,
+                    bird=nan,
+                    aircraft=2.0,
+                    ground_emitter=nan,
+                    unknown=nan,
+                )
+            ),
+            # bands: 433, 868, 915, 2400, 5800, other
+            rf_band=_table(
+                dict(
+                    attack_drone=(0.02, 0.35, 0.30, 0.30, 0.02, 0.01),
+                    decoy=(0.10, 0.40, 0.20, 0.20, 0.05, 0.05),
+                    multirotor=(0.01, 0.01, 0.03, 0.35, 0.58, 0.02),
+                    fixed_wing_uav=(0.05, 0.10, 0.15, 0.35, 0.30, 0.05),
+                    bird=flat_band,
+                    aircraft=flat_band,
+                    ground_emitter=(0.15, 0.50, 0.20, 0.10, 0.03, 0.02),
+                    unknown=flat_band,
+                )
+            ),
+            # bandwidth: narrow < 1 MHz, medium 1-15, wide >= 15
+            rf_bw=_table(
+                dict(
+                    attack_drone=(0.40, 0.50, 0.10),
+                    decoy=(0.50, 0.40, 0.10),
+                    multirotor=(0.02, 0.08, 0.90),
+                    fixed_wing_uav=(0.10, 0.30, 0.60),
+                    bird=flat_bw,
+                    aircraft=flat_bw,
+                    ground_emitter=(0.80, 0.15, 0.05),
+                    unknown=flat_bw,
+                )
+            ),
+            p_static=_arr(
+                dict(
+                    attack_drone=0.002,
+                    decoy=0.002,
+                    multirotor=0.05,
+                    fixed_wing_uav=0.002,
+                    bird=0.01,
+                    aircraft=0.001,
+                    ground_emitter=0.95,
+                    unknown=0.05,
+                )
+            ),
+            # ADS-B, Remote ID, none
+            coop=_table(
+                dict(
+                    attack_drone=(0.001, 0.002, 0.997),
+                    decoy=(0.001, 0.002, 0.997),
+                    multirotor=(0.001, 0.60, 0.399),
+                    fixed_wing_uav=(0.01, 0.50, 0.49),
+                    bird=(0.0005, 0.0005, 0.999),
+                    aircraft=(0.90, 0.0005, 0.0995),
+                    ground_emitter=(0.0005, 0.0005, 0.999),
+                    unknown=(0.05, 0.05, 0.90),
+                )
+            ),
+            man_beta=np.array(
+                [
+                    (1.0, 4.0),  # attack_drone: straight cruise
+                    (1.0, 4.0),  # decoy
+                    (2.0, 2.0),  # multirotor: hovers and turns
+                    (1.0, 2.5),  # fixed_wing_uav
+                    (2.0, 2.0),  # bird
+                    (1.0, 4.0),  # aircraft
+                    (1.0, 4.0),  # ground_emitter
+                    (1.0, 1.0),  # unknown
+                ],
+                dtype=np.float64,
+            ),
+        )
+
+
+# -- kinematics ------------------------------------------------------------------------------
+
+
+def normal_logpdf(x: F64, mean: F64, sd: F64) -> F64:
+    """log N(x; mean, sd^2), broadcasting."""
+    z = (x - mean) / sd
+    return np.asarray(-0.5 * z * z - np.log(sd) - 0.5 * np.log(2.0 * np.pi), dtype=np.float64)
+
+
+def speed_loglik(speed_mps: F64, speed_sd_mps: F64, model: ClassModel) -> F64:
+    """(k, C) log p(horizontal speed | class): normal truncated at 0, widened by track noise.
+
+    Args:
+        speed_mps: (k,) estimated horizontal ground speed, m/s.
+        speed_sd_mps: (k,) 1-sigma uncertainty of that estimate (from the track covariance), m/s.
+    """
+    s = np.hypot(model.speed_sd_mps[None, :], speed_sd_mps[:, None])
+    mu = model.speed_mean_mps[None, :]
+    return np.asarray(normal_logpdf(speed_mps[:, None], mu, s) - log_ndtr(mu / s), np.float64)
+
+
+def altitude_loglik(alt_m: F64, alt_sd_m: F64, model: ClassModel) -> F64:
+    """(k, C) log p(altitude | class): normal, widened by the track's vertical sigma (m)."""
+    s = np.hypot(model.alt_sd_m[None, :], alt_sd_m[:, None])
+    return normal_logpdf(alt_m[:, None], model.alt_mean_m[None, :], s)
+
+
+def climb_loglik(climb_mps: F64, climb_sd_mps: F64, model: ClassModel) -> F64:
+    """(k, C) log p(vertical speed | class): zero-mean normal widened by track noise (m/s)."""
+    s = np.hypot(model.climb_sd_mps[None, :], climb_sd_mps[:, None])
+    return normal_logpdf(climb_mps[:, None], np.zeros((1, 1)), s)
+
+
+def bernoulli_loglik(flag: NDArray[np.bool_], p: F64) -> F64:
+    """(k, C) log P(flag | class) for a binary observation with P(True | class) = p (C,)."""
+    return np.where(flag[:, None], np.log(p)[None, :], np.log1p(-p)[None, :])
+
+
+def manoeuvre_loglik(m: F64, model: ClassModel) -> F64:
+    """(k, C) log Beta(m; a_c, b_c) of the IMM manoeuvre-mode probability m in (0, 1)."""
+    mm = np.clip(m, 1e-3, 1.0 - 1e-3)[:, None]
+    a = model.man_beta[None, :, 0]
+    b = model.man_beta[None, :, 1]
+    return np.asarray(
+        (a - 1.0) * np.log(mm) + (b - 1.0) * np.log1p(-mm) - betaln(a, b), dtype=np.float64
+    )
+
+
+# -- radar RCS (hierarchical Swerling 1) -----------------------------------------------------
+
+
+def rcs_log_marginal(n: F64, power_sum: F64, model: ClassModel) -> F64:
+    """(k, C) log p(RCS reports | class) up to a class-independent factor, from sufficient stats.
+
+    Model: a target's mean RCS ``m`` (dBsm) ~ N(mu_c, sd_c^2) per class; each report's linear
+    RCS ``u_i = 10^(y_i/10)`` (m^2) ~ Exponential(mean 10^(m/10)) (Swerling 1, independent
+    scans). Given n reports with ``S = sum u_i``, ``p(u | m) = sbar^-n exp(-S / sbar)``;
+    the mean is integrated out by Gauss-Hermite quadrature. The reports share one latent mean,
+    so they are *not* treated as independent given the class: this is what keeps many radar
+    plots from making the posterior overconfident. n and S may be fractional (forgotten).
+
+    Args:
+        n: (k,) effective number of reports (0 = none: the result is 0).
+        power_sum: (k,) sum of linear RCS, m^2.
+    """
+    m = model.rcs_mean_dbsm[None, :, None] + model.rcs_sd_db[None, :, None] * GH_NODES
+    ln_sbar = LN10_10 * m  # (1, C, Q)
+    nn = n[:, None, None]
+    ss = power_sum[:, None, None]
+    terms = GH_LOGW - nn * ln_sbar - ss * np.exp(-ln_sbar)
+    return np.asarray(logsumexp(terms, axis=2), dtype=np.float64)
+
+
+def rcs_report_logpdf(rcs_dbsm: F64, model: ClassModel) -> F64:
+    """(k, C) log density of a single RCS report (dBsm) per class: a normalised density in dB.
+
+    Equal to `rcs_log_marginal` with n = 1 plus the Jacobian ``ln(LN10_10 * u)``.
+    """
+    u = 10.0 ** (rcs_dbsm / 10.0)
+    ones = np.ones_like(rcs_dbsm)
+    jac = np.log(LN10_10 * u)
+    return rcs_log_marginal(ones, u, model) + jac[:, None]
+
+
+# -- acoustic engine fundamental -------------------------------------------------------------
+
+
+def f0_loglik(f0_hz: F64, model: ClassModel, n: F64 | None = None) -> F64:
+    """(k, C) log p(mean engine fundamental of n reports, f0 (Hz) | class).
+
+    A target's fundamental ``f ~ N(mu_c, sd_c^2)`` within its class and each report is
+    ``f + N(0, noise_c^2)``, so the mean of n reports is ``N(mu_c, sd_c^2 + noise_c^2 / n)``
+    (the hierarchical marginal of the sufficient statistic; repeated reports of one engine do
+    not count as independent draws of the class). A uniform on `ACOUSTIC_BAND_HZ` with weight
+    eps = ``model.f0_clutter`` absorbs clutter and other sources. Classes with no engine note
+    (bird, ground emitter, unknown) get the uniform background alone. ``n`` defaults to 1.
+    """
+    lo, hi = ACOUSTIC_BAND_HZ
+    log_u = -np.log(hi - lo)
+    inside = (f0_hz >= lo) & (f0_hz <= hi)
+    log_bg = np.where(inside, log_u, -np.inf)[:, None]
+    nn = np.ones_like(f0_hz) if n is None else np.maximum(n, 1e-9)
+    has_engine = np.isfinite(model.f0_mean_hz)
+    mu = np.where(has_engine, model.f0_mean_hz, 0.0)[None, :]
+    noise = np.where(has_engine, model.f0_noise_hz, 1.0)[None, :] / np.sqrt(nn)[:, None]
+    sd = np.hypot(np.where(has_engine, model.f0_sd_hz, 1.0)[None, :], noise)
+    eps = model.f0_clutter
+    engine = np.logaddexp(
+        np.log1p(-eps) + normal_logpdf(f0_hz[:, None], mu, sd), np.log(eps) + log_bg
+    )
+    out = np.where(has_engine[None, :], engine, log_bg)
+    return np.asarray(out, dtype=np.float64)
+
+
+# -- RF emissions ----------------------------------------------------------------------------
+
+
+def rf_band_index(frequency_mhz: F64) -> NDArray[np.intp]:
+    """Band index per RF report (`RF_BANDS_MHZ` order; ``N_RF_BANDS - 1`` = other / NaN)."""
+    idx = np.full(frequency_mhz.shape, N_RF_BANDS - 1, dtype=np.intp)
+    for b, (lo, hi) in enumerate(RF_BANDS_MHZ):
+        idx[(frequency_mhz >= lo) & (frequency_mhz <= hi)] = b
+    return idx
+
+
+def rf_bandwidth_index(bandwidth_mhz: F64) -> NDArray[np.intp]:
+    """Bandwidth bucket per RF report (0 narrow, 1 medium, 2 wide); NaN -> -1 (not given)."""
+    idx = np.searchsorted(np.asarray(RF_BANDWIDTH_EDGES_MHZ), bandwidth_mhz, side="right")
+    return np.where(np.isnan(bandwidth_mhz), -1, idx).astype(np.intp)
+
+
+def rf_loglik(frequency_mhz: F64, bandwidth_mhz: F64, model: ClassModel) -> F64:
+    """(k, C) log P(band, bandwidth bucket | class) of RF-DF reports (independent given class).
+
+    A report without frequency contributes 0 (no information); without bandwidth, only its band.
+    """
+    band = rf_band_index(frequency_mhz)
+    bw = rf_bandwidth_index(bandwidth_mhz)
+    ll = np.log(model.rf_band[:, band].T)
+    ll = ll + np.where(bw[:, None] >= 0, np.log(model.rf_bw[:, np.maximum(bw, 0)].T), 0.0)
+    return np.asarray(np.where(np.isnan(frequency_mhz)[:, None], 0.0, ll), dtype=np.float64)
+
+
+def latent_category_loglik(counts: F64, table: F64, eps: float) -> F64:
+    """(k, C) log p(report counts | class) when every report re-observes one latent category.
+
+    A track's emitter has one category ``j ~ table[c]`` (band or bandwidth bucket); each report
+    shows ``j`` with probability ``1 - eps`` and any other of the K categories with
+    ``eps / (K - 1)`` (misassociation, mis-measurement). With counts ``n_j`` per category:
+    ``p = sum_j table[c, j] (1 - eps)^n_j (eps / (K - 1))^(n - n_j)``. Thirty reports of one
+    band therefore weigh about as much as one, which is the honest amount of evidence.
+
+    Args:
+        counts: (k, K) effective report counts per category (may be fractional).
+        table: (C, K) P(category | class).
+        eps: probability that a report shows a category other than the emitter's.
+    """
+    K = table.shape[1]
+    n = counts.sum(axis=1, keepdims=True)
+    per_j = counts * np.log1p(-eps) + (n - counts) * np.log(eps / (K - 1))  # (k, K)
+    with np.errstate(divide="ignore"):
+        z = np.log(table)[None, :, :] + per_j[:, None, :]
+    ll = logsumexp(z, axis=2)
+    base = n * np.log(eps / (K - 1))  # remove the class-independent all-wrong level
+    return np.asarray(ll - base, dtype=np.float64)
+
+
+def rf_counts_loglik(band_counts: F64, bw_counts: F64, model: ClassModel, eps: float) -> F64:
+    """(k, C) RF evidence of a track from its band and bandwidth report counts (latent emitter,
+    band and bandwidth independent given the class); 0 for a track with no RF reports."""
+    return latent_category_loglik(band_counts, model.rf_band, eps) + latent_category_loglik(
+        bw_counts, model.rf_bw, eps
+    )
+
+
+# -- EO/IR classifier scores -----------------------------------------------------------------
+
+
+def eo_loglik(scores: F64, model: ClassModel) -> F64:
+    """(k, C) log-likelihood of EO/IR class scores (k, 7 known classes, in `CLASSES` order).
+
+    The camera's scores are read as its posterior under a flat prior, so the likelihood of
+    class c is proportional to its score; a uniform floor (``model.eo_floor``) bounds what one
+    frame can say. ``unknown`` gets the mean (the camera cannot say "none of these"). Only
+    ratios matter for the posterior; rows with NaN scores give 0.
+    """
+    s = np.nan_to_num(np.clip(scores, 0.0, None), nan=0.0)
+    tot = s.sum(axis=1, keepdims=True)
+    p = np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), 1.0 / N_KNOWN)
+    a = model.eo_floor
+    lk = (1.0 - a) * p + a / N_KNOWN
+    ll = np.concatenate([np.log(lk), np.log(lk.mean(axis=1, keepdims=True))], axis=1)
+    bad = np.asarray(~np.isfinite(scores).all(axis=1), dtype=bool)
+    return np.asarray(np.where(bad[:, None], 0.0, ll), dtype=np.float64)
+
+
+# -- cooperative identity --------------------------------------------------------------------
+
+COOP_ADSB: Final[int] = 0
+COOP_REMOTE_ID: Final[int] = 1
+COOP_NONE: Final[int] = 2
+
+
+def coop_loglik(kind: NDArray[np.intp], model: ClassModel) -> F64:
+    """(k, C) log P(cooperative identity kind | class); kind is COOP_ADSB / COOP_REMOTE_ID /
+    COOP_NONE per track."""
+    return np.asarray(np.log(model.coop[:, kind].T), dtype=np.float64)
