@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -181,7 +181,7 @@ def test_agrees_with_stone_soup_gospa() -> None:
     from stonesoup.types.state import State
 
     rng = np.random.default_rng(11)
-    stamp = datetime(2026, 1, 1)
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for p in (1.0, 2.0):
@@ -205,7 +205,8 @@ def test_close_pairs_and_optimal_pairs_agree_on_indices() -> None:
     x = np.array([[0.0, 0, 0], [500, 0, 0]])
     y = np.array([[505.0, 0, 0], [1.0, 0, 0], [9000, 0, 0]])
     i, j, d = close_pairs(x, y, 100.0)
-    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (1, 0)]
+    found = sorted(zip(i.tolist(), j.tolist(), d.tolist(), strict=True))
+    assert found == [(0, 1, 1.0), (1, 0, 5.0)]
     pr = optimal_pairs(x, y, 100.0)
     assert pr.truth.tolist() == [0, 1] and pr.track.tolist() == [1, 0]
     assert pr.distance.tolist() == pytest.approx([1.0, 5.0])
