@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 import numpy as np
@@ -24,24 +25,31 @@ class _DetTime(msgspec.Struct):
     time: float
 
 
-def _decode_lines(path: Path, typ: type[msgspec.Struct]) -> list[msgspec.Struct]:
-    """Decode a JSONL file in one call; on failure re-decode line by line to name the line."""
+T = TypeVar("T", bound=msgspec.Struct)
+
+
+def _decode_lines(path: Path, typ: type[T]) -> tuple[list[T], list[int]]:
+    """Decode a JSONL file in one call; on failure re-decode line by line to name the line.
+
+    Returns the records and their 1-based line numbers (blank lines skipped).
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError as e:
         raise ScenarioError(str(path), "file not found") from e
-    lines = [ln for ln in raw.splitlines()]
-    body = [ln for ln in lines if ln.strip()]
+    lines = raw.splitlines()
+    numbers = [i for i, ln in enumerate(lines, start=1) if ln.strip()]
+    body = [lines[i - 1] for i in numbers]
     try:
-        return msgspec.json.decode(b"[" + b",".join(body) + b"]", type=list[typ])  # type: ignore[valid-type]
+        whole = b"[" + b",".join(body) + b"]"
+        recs: list[T] = msgspec.json.decode(whole, type=list[typ])  # type: ignore[valid-type]
+        return recs, numbers
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass
     dec = msgspec.json.Decoder(typ)
-    for ln, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for ln in numbers:
         try:
-            dec.decode(line)
+            dec.decode(lines[ln - 1])
         except msgspec.ValidationError as e:
             msg = str(e)
             field = msg.rsplit("`$.", 1)[1].rstrip("`") if "`$." in msg else None
@@ -54,12 +62,12 @@ def _decode_lines(path: Path, typ: type[msgspec.Struct]) -> list[msgspec.Struct]
 def read_detection_times(path: Path) -> tuple[I64, F64]:
     """(det_id, time s) of every report in a `detections.jsonl`, in file order."""
     path = Path(path)
-    recs = _decode_lines(path, _DetTime)
-    det_id = np.fromiter((r.det_id for r in recs), np.int64, len(recs))  # type: ignore[attr-defined]
-    time = np.fromiter((r.time for r in recs), np.float64, len(recs))  # type: ignore[attr-defined]
+    recs, numbers = _decode_lines(path, _DetTime)
+    det_id = np.fromiter((r.det_id for r in recs), np.int64, len(recs))
+    time = np.fromiter((r.time for r in recs), np.float64, len(recs))
     if not np.all(np.isfinite(time)):
         bad = int(np.flatnonzero(~np.isfinite(time))[0])
-        raise ScenarioError(str(path), "time must be finite", line=bad + 1, field="time")
+        raise ScenarioError(str(path), "time must be finite", line=numbers[bad], field="time")
     return det_id, time
 
 
@@ -102,9 +110,9 @@ def read_alerts(path: Path) -> Alerts:
     Raises `ScenarioError` naming the line and field for an unusable line.
     """
     path = Path(path)
-    recs: list[AlertRecord] = _decode_lines(path, AlertRecord)  # type: ignore[assignment]
+    recs, numbers = _decode_lines(path, AlertRecord)
     first: dict[str, AlertRecord] = {}
-    for ln, r in enumerate(recs, start=1):
+    for ln, r in zip(numbers, recs, strict=True):
         if not np.isfinite(r.time):
             raise ScenarioError(str(path), "time must be finite", line=ln, field="time")
         if isinstance(r.track_id, str) and not r.track_id.lstrip("-").isdigit():

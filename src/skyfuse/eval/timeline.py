@@ -111,12 +111,13 @@ def score_over_time(
     prev_truths = np.zeros(0, np.int64)
     last_track = np.full(n_truth_objects, -1, np.int64)  # last track ever paired (gaps allowed)
     local_of_track = np.full(n_track_objects, -1, np.int64)
-    steps: list[I64] = []
-    t_rows: list[I64] = []
-    k_rows: list[I64] = []
-    dists: list[F64] = []
-    switches: list[NDArray[np.bool_]] = []
-    kepts: list[NDArray[np.bool_]] = []
+    # Seeded with empty arrays so that concatenation is well typed even with no steps.
+    steps: list[I64] = [np.zeros(0, np.int64)]
+    t_rows: list[I64] = [np.zeros(0, np.int64)]
+    k_rows: list[I64] = [np.zeros(0, np.int64)]
+    dists: list[F64] = [np.zeros(0)]
+    switches: list[NDArray[np.bool_]] = [np.zeros(0, bool)]
+    kepts: list[NDArray[np.bool_]] = [np.zeros(0, bool)]
     for s in range(n_steps):
         t0, t1, k0, k1 = int(tb[s]), int(tb[s + 1]), int(kb[s]), int(kb[s + 1])
         m, n = t1 - t0, k1 - k0
@@ -186,15 +187,12 @@ def score_over_time(
         ospa=out["ospa"],
     )
 
-    def cat(parts: list[NDArray[np.generic]], dtype: type[np.generic]) -> NDArray[np.generic]:
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
-
     pairs = PairTable(
-        step=cat(steps, np.int64),  # type: ignore[arg-type]
-        truth_row=cat(t_rows, np.int64),  # type: ignore[arg-type]
-        track_row=cat(k_rows, np.int64),  # type: ignore[arg-type]
-        distance=cat(dists, np.float64),  # type: ignore[arg-type]
-        switch=cat(switches, np.bool_),  # type: ignore[arg-type]
-        kept=cat(kepts, np.bool_),  # type: ignore[arg-type]
+        step=np.concatenate(steps),
+        truth_row=np.concatenate(t_rows),
+        track_row=np.concatenate(k_rows),
+        distance=np.concatenate(dists),
+        switch=np.concatenate(switches),
+        kept=np.concatenate(kepts),
     )
     return scores, pairs
