@@ -203,6 +203,9 @@ class Classifier:
         self._ids: I64 = np.zeros(0, np.int64)
         self._s: dict[str, F64] = {k: np.zeros((0, *sh)) for k, sh in self._template.items()}
         self._log_prior = np.log(self.config.prior)
+        self._period_s = np.array(
+            [sp.report_period_s or sp.scan_period_s or 1.0 for sp in catalog.specs], np.float64
+        )
         self._features: F64 = np.zeros((0, N_FEATURES))
         self._bayes: F64 = np.zeros((0, C))
 
@@ -254,8 +257,9 @@ class Classifier:
         kin = kinematics(pic) if len(pic) else None
         if kin is not None:
             self._state_evidence(pic, kin, row, dt)
-        # 3. report evidence
-        self._report_evidence(out, reports)
+        # 3. report evidence, then cooperative identity (bound id or associated self-reports)
+        coop_w = self._report_evidence(out, reports)
+        self._coop_evidence(pic, row, dt, coop_w)
         # 4. posterior
         probs = self._posterior(row)
         self._features = self._feature_matrix(pic, row, kin)
@@ -279,15 +283,6 @@ class Classifier:
         if pic.mode_prob.ndim == 2 and pic.mode_prob.shape[1] >= 2:
             man = lk.manoeuvre_loglik(pic.mode_prob[:, -1], m)
             s["E_man"][row] += (cfg.tau_man * w_kin)[:, None] * man
-        # cooperative identity: bound id in the picture; a spoof suspect voids all of it
-        kind = coop_kind_of_id(pic.coop_id)
-        has = kind != lk.COOP_NONE
-        w_coop = np.where(has, dt / cfg.coop_info_s, 0.0)
-        s["E_coop"][row] += w_coop[:, None] * np.where(has[:, None], lk.coop_loglik(kind, m), 0.0)
-        s["coop_n"][row[has], kind[has]] += w_coop[has]
-        spoof = np.asarray(pic.spoof_suspect, dtype=bool)
-        s["E_coop"][row[spoof]] = 0.0
-        s["coop_n"][row[spoof]] = 0.0
         # running means of kinematics for the learned features
         a = w_kin
         s["ema_w"][row] += a
@@ -295,11 +290,31 @@ class Classifier:
         s["alt_ema"][row] += a * kin.alt_m
         s["absclimb_ema"][row] += a * np.abs(kin.climb_mps)
 
-    def _report_evidence(self, out: TrackerOutput, reports: Reports) -> None:
-        """Scatter this step's associated reports into their tracks' accumulators."""
+    def _coop_evidence(self, pic: Picture, row: NDArray[np.intp], dt: F64, coop_w: F64) -> None:
+        """Cooperative identity: ADS-B or Remote ID bound to the track (weight dt / coop_info_s)
+        or self-reports associated this step (each worth its report interval / coop_info_s),
+        whichever is larger. A spoof suspect voids all cooperative evidence of the track."""
+        cfg, m, s = self.config, self.config.model, self._s
+        kind = coop_kind_of_id(pic.coop_id)
+        w = coop_w[row].copy()  # (n, 2): ADS-B, Remote ID
+        bound = kind != lk.COOP_NONE
+        w[bound, kind[bound]] = np.maximum(w[bound, kind[bound]], dt[bound] / cfg.coop_info_s)
+        ll = np.log(m.coop[:, :2]).T  # (2, C)
+        s["E_coop"][row] += w @ ll
+        s["coop_n"][row, :2] += w
+        spoof = np.asarray(pic.spoof_suspect, dtype=bool)
+        s["E_coop"][row[spoof]] = 0.0
+        s["coop_n"][row[spoof]] = 0.0
+
+    def _report_evidence(self, out: TrackerOutput, reports: Reports) -> F64:
+        """Scatter this step's associated reports into their tracks' accumulators.
+
+        Returns (m, 2) weights of cooperative self-reports (ADS-B, Remote ID) per held track.
+        """
+        coop_w = np.zeros((self._ids.size, 2))
         a = out.associations
         if len(a) == 0 or len(reports) == 0 or self._ids.size == 0:
-            return
+            return coop_w
         order = np.argsort(reports.det_id, kind="stable")
         sorted_det = reports.det_id[order]
         pos = np.minimum(np.searchsorted(sorted_det, a.det_id), sorted_det.size - 1)
@@ -311,7 +326,7 @@ class Classifier:
         ri = order[pos[ok]]
         ti = tpos[ok]
         if ri.size == 0:
-            return
+            return coop_w
         cfg, m, s = self.config, self.config.model, self._s
         kind = self.catalog.kind[reports.sensor[ri]]
         # radar RCS: hierarchical Swerling-1 sufficient statistics
@@ -347,6 +362,13 @@ class Classifier:
                 np.add.at(s["E_eo"], ti[sel], (cfg.tau_eo * w[sel])[:, None] * ll)
                 np.add.at(s["eo_n"], ti[sel], w[sel])
                 np.add.at(s["eo_sum"], ti[sel], w[sel][:, None] * sc[sel])
+        # cooperative self-reports: each worth its sensor's report interval of identity
+        for col, k in ((0, SensorKind.ADSB), (1, SensorKind.REMOTE_ID)):
+            sel = kind == k
+            if sel.any():
+                wt = w[sel] * self._period_s[reports.sensor[ri[sel]]] / cfg.coop_info_s
+                np.add.at(coop_w[:, col], ti[sel], wt)
+        return coop_w
 
     def _log_evidence(self, row: NDArray[np.intp]) -> F64:
         s, cfg = self._s, self.config

@@ -7,21 +7,31 @@ tests integrate them. ``unknown`` is modelled as a broad "something else" backgr
 every feature: it loses only when a known class explains the evidence better than the background,
 which keeps ``unknown`` honest when evidence is thin.
 
-Where the numbers come from (`ClassModel.default()`):
+Where the numbers come from (`ClassModel.default()`): the simulator's class models
+(``skyfuse.sim.population``, itself from ``shared/notes/domain.md`` section 1), which draw each
+target's properties uniformly from a range; a uniform U(a, b) is matched here by a normal with
+mean (a + b) / 2 and sd (b - a) / sqrt(12), widened by 20-40 % for model mismatch and to cover
+the ranges of mixed-demo's generator:
 
-* ``shared/notes/domain.md``: Shahed-136 cruise 42-51 m/s, 50-4000 m altitude, RCS ~0.1 m^2
-  (-10 dBsm, unverified); Gerbera decoy ~44 m/s, "RCS slightly lower", different engine note,
-  may carry radio relays; Tekever-class fixed-wing UAV ~23 m/s (44 kt) at ~300 m.
-* ``shared/scenarios/mixed-demo/targets.csv`` per-target means: attack-drone RCS U(-10, -3) dBsm
-  and engine fundamental 104-125 Hz; decoy RCS U(-10, -3) dBsm, 151-195 Hz; bird -27..-20 dBsm;
-  multirotor -15 dBsm, 184-237 Hz, 5.8 GHz / 20 MHz video link; aircraft +17..+19 dBsm,
-  61-77 Hz; ground relay 868 MHz, 0.5 MHz bandwidth; attack-drone data links at 868, 902-928 and
-  2400 MHz. Truth speeds: attack 45-56, decoy 40-50, bird 10-15, multirotor 8-13, aircraft
-  130-165 m/s.
-* ``mixed-demo/sensors.json``: radar RCS is Swerling 1 about the target mean (so one report in
-  dB is the mean plus ``10 log10(E)``, ``E ~ Exp(1)``); acoustic fundamental noise sigma by class
-  (attack 1.5, decoy 2, multirotor 8, fixed-wing 2, aircraft 2 Hz); RF bands 433, 868, 915, 2400,
-  5800 MHz.
+=============== ========= ================ ============ =========== ========================
+class           speed m/s altitude m        RCS dBsm     engine Hz   RF (MHz / bandwidth)
+=============== ========= ================ ============ =========== ========================
+attack_drone    42-51     30 % 50-300,      -10..-3      100-130     30 % link: 868, 915 (0.5),
+                          70 % 1000-4000                             2400 (2 MHz)
+decoy           40-48     as attack         -14..-7      150-200     20 % relay: 868 (0.5)
+multirotor      0-20      20-150            -20..-12     150-300     5800 (20), Remote ID
+fixed_wing_uav  20-35     100-1500          -15..-5      80-150      50 %: 915 (0.5), Remote ID
+bird            8-20      10-300            -30..-20     silent      none
+aircraft        100-250   3000-11000        10..25       50-90       none, ADS-B
+ground_emitter  0         1.5-10            (no echo)    silent      868 (0.5) relay, 2400 (2)
+=============== ========= ================ ============ =========== ========================
+
+Cross-checked against ``shared/scenarios/mixed-demo/targets.csv`` (another generator): attack
+RCS -10..-3 dBsm and 104-125 Hz, decoy 151-195 Hz, bird -27..-20 dBsm, aircraft 61-77 Hz,
+relay 868 MHz / 0.5 MHz, attack-drone links at 868, 915 and 2400 MHz with 2-10 MHz bandwidth.
+Radar RCS reports are Swerling 1 about the target's mean (``sensors.json`` ``rcs_model``);
+acoustic fundamental noise sigma by class comes from ``mixed-demo/sensors.json`` (attack 1.5,
+decoy 2, multirotor 8, fixed-wing 2, aircraft 2 Hz).
 """
 
 from __future__ import annotations
@@ -87,7 +97,8 @@ class ClassModel:
 
     Attributes:
         speed_mean_mps, speed_sd_mps: horizontal ground speed, m/s (normal truncated at 0).
-        alt_mean_m, alt_sd_m: altitude above the frame's zero (ENU z or WGS-84 height), m.
+        alt_weight, alt_mean_m, alt_sd_m: (C, 2) two-component normal mixture of the altitude
+            above the frame's zero (ENU z or WGS-84 height), m (hostiles cruise low or high).
         climb_sd_mps: spread of the vertical speed about 0, m/s.
         rcs_mean_dbsm, rcs_sd_db: distribution of a target's mean RCS (dBsm) within the class;
             single reports fluctuate about it as Swerling 1.
@@ -105,6 +116,7 @@ class ClassModel:
 
     speed_mean_mps: F64
     speed_sd_mps: F64
+    alt_weight: F64
     alt_mean_m: F64
     alt_sd_m: F64
     climb_sd_mps: F64
@@ -127,86 +139,77 @@ class ClassModel:
         nan = float("nan")
         flat_band = (1.0,) * N_RF_BANDS
         flat_bw = (1.0,) * N_RF_BW
+        # altitude mixtures: (weight, mean m, sd m) x 2 per class
+        alt = {
+            "attack_drone": ((0.3, 175.0, 90.0), (0.7, 2500.0, 1000.0)),
+            "decoy": ((0.3, 175.0, 90.0), (0.7, 2500.0, 1000.0)),
+            "multirotor": ((1.0, 110.0, 80.0), (0.0, 110.0, 80.0)),
+            "fixed_wing_uav": ((1.0, 800.0, 480.0), (0.0, 800.0, 480.0)),
+            "bird": ((1.0, 180.0, 130.0), (0.0, 180.0, 130.0)),
+            "aircraft": ((1.0, 7000.0, 2700.0), (0.0, 7000.0, 2700.0)),
+            "ground_emitter": ((1.0, 5.0, 15.0), (0.0, 5.0, 15.0)),
+            "unknown": ((1.0, 2000.0, 5000.0), (0.0, 2000.0, 5000.0)),
+        }
+        alt_arr = np.array([alt[c] for c in CLASSES], dtype=np.float64)  # (C, 2, 3)
         return ClassModel(
             speed_mean_mps=_arr(
                 dict(
-                    attack_drone=48.0,
-                    decoy=45.0,
-                    multirotor=9.0,
-                    fixed_wing_uav=25.0,
-                    bird=12.0,
-                    aircraft=150.0,
+                    attack_drone=47.0,
+                    decoy=44.5,
+                    multirotor=10.0,
+                    fixed_wing_uav=27.5,
+                    bird=14.0,
+                    aircraft=175.0,
                     ground_emitter=0.0,
                     unknown=40.0,
                 )
             ),
             speed_sd_mps=_arr(
                 dict(
-                    attack_drone=5.0,
-                    decoy=5.0,
-                    multirotor=5.0,
-                    fixed_wing_uav=8.0,
-                    bird=4.0,
-                    aircraft=60.0,
+                    attack_drone=4.0,
+                    decoy=3.5,
+                    multirotor=7.0,
+                    fixed_wing_uav=5.2,
+                    bird=5.0,
+                    aircraft=52.0,
                     ground_emitter=0.5,
                     unknown=80.0,
                 )
             ),
-            alt_mean_m=_arr(
-                dict(
-                    attack_drone=1500.0,
-                    decoy=1200.0,
-                    multirotor=150.0,
-                    fixed_wing_uav=800.0,
-                    bird=250.0,
-                    aircraft=6000.0,
-                    ground_emitter=10.0,
-                    unknown=1500.0,
-                )
-            ),
-            alt_sd_m=_arr(
-                dict(
-                    attack_drone=1300.0,
-                    decoy=1100.0,
-                    multirotor=150.0,
-                    fixed_wing_uav=600.0,
-                    bird=250.0,
-                    aircraft=3500.0,
-                    ground_emitter=30.0,
-                    unknown=4000.0,
-                )
-            ),
+            alt_weight=alt_arr[:, :, 0],
+            alt_mean_m=alt_arr[:, :, 1],
+            alt_sd_m=alt_arr[:, :, 2],
             climb_sd_mps=_arr(
                 dict(
-                    attack_drone=2.0,
-                    decoy=2.0,
-                    multirotor=2.5,
-                    fixed_wing_uav=2.5,
-                    bird=2.5,
-                    aircraft=8.0,
+                    attack_drone=2.5,
+                    decoy=2.5,
+                    multirotor=2.0,
+                    fixed_wing_uav=2.0,
+                    bird=1.5,
+                    aircraft=6.0,
                     ground_emitter=0.3,
                     unknown=10.0,
                 )
             ),
             rcs_mean_dbsm=_arr(
                 dict(
-                    attack_drone=-6.0,
-                    decoy=-7.0,
-                    multirotor=-15.0,
+                    attack_drone=-6.5,
+                    decoy=-9.5,
+                    multirotor=-16.0,
                     fixed_wing_uav=-10.0,
                     bird=-25.0,
-                    aircraft=15.0,
+                    aircraft=17.5,
                     ground_emitter=-10.0,
                     unknown=-10.0,
                 )
             ),
             rcs_sd_db=_arr(
                 dict(
-                    attack_drone=2.5,
-                    decoy=2.5,
-                    multirotor=3.0,
-                    fixed_wing_uav=3.0,
-                    bird=3.5,
+                    attack_drone=2.6,
+                    decoy=3.2,
+                    multirotor=2.7,
+                    fixed_wing_uav=3.4,
+                    bird=3.4,
                     aircraft=5.0,
                     ground_emitter=10.0,
                     unknown=15.0,
@@ -215,23 +218,23 @@ class ClassModel:
             f0_mean_hz=_arr(
                 dict(
                     attack_drone=115.0,
-                    decoy=178.0,
-                    multirotor=210.0,
-                    fixed_wing_uav=140.0,
+                    decoy=175.0,
+                    multirotor=225.0,
+                    fixed_wing_uav=115.0,
                     bird=nan,
-                    aircraft=68.0,
+                    aircraft=70.0,
                     ground_emitter=nan,
                     unknown=nan,
                 )
             ),
             f0_sd_hz=_arr(
                 dict(
-                    attack_drone=8.0,
-                    decoy=15.0,
-                    multirotor=45.0,
-                    fixed_wing_uav=30.0,
+                    attack_drone=10.0,
+                    decoy=17.0,
+                    multirotor=50.0,
+                    fixed_wing_uav=24.0,
                     bird=nan,
-                    aircraft=8.0,
+                    aircraft=14.0,
                     ground_emitter=nan,
                     unknown=nan,
                 )
@@ -251,26 +254,26 @@ class ClassModel:
             # bands: 433, 868, 915, 2400, 5800, other
             rf_band=_table(
                 dict(
-                    attack_drone=(0.02, 0.35, 0.30, 0.30, 0.02, 0.01),
-                    decoy=(0.10, 0.40, 0.20, 0.20, 0.05, 0.05),
-                    multirotor=(0.01, 0.01, 0.03, 0.35, 0.58, 0.02),
-                    fixed_wing_uav=(0.05, 0.10, 0.15, 0.35, 0.30, 0.05),
+                    attack_drone=(0.01, 0.32, 0.32, 0.32, 0.02, 0.01),
+                    decoy=(0.02, 0.90, 0.03, 0.03, 0.01, 0.01),
+                    multirotor=(0.01, 0.01, 0.02, 0.10, 0.84, 0.02),
+                    fixed_wing_uav=(0.02, 0.05, 0.80, 0.07, 0.04, 0.02),
                     bird=flat_band,
                     aircraft=flat_band,
-                    ground_emitter=(0.15, 0.50, 0.20, 0.10, 0.03, 0.02),
+                    ground_emitter=(0.02, 0.50, 0.02, 0.44, 0.01, 0.01),
                     unknown=flat_band,
                 )
             ),
             # bandwidth: narrow < 1 MHz, medium 1-15, wide >= 15
             rf_bw=_table(
                 dict(
-                    attack_drone=(0.40, 0.50, 0.10),
-                    decoy=(0.50, 0.40, 0.10),
-                    multirotor=(0.02, 0.08, 0.90),
-                    fixed_wing_uav=(0.10, 0.30, 0.60),
+                    attack_drone=(0.60, 0.38, 0.02),
+                    decoy=(0.90, 0.08, 0.02),
+                    multirotor=(0.03, 0.07, 0.90),
+                    fixed_wing_uav=(0.80, 0.15, 0.05),
                     bird=flat_bw,
                     aircraft=flat_bw,
-                    ground_emitter=(0.80, 0.15, 0.05),
+                    ground_emitter=(0.50, 0.48, 0.02),
                     unknown=flat_bw,
                 )
             ),
@@ -337,9 +340,13 @@ def speed_loglik(speed_mps: F64, speed_sd_mps: F64, model: ClassModel) -> F64:
 
 
 def altitude_loglik(alt_m: F64, alt_sd_m: F64, model: ClassModel) -> F64:
-    """(k, C) log p(altitude | class): normal, widened by the track's vertical sigma (m)."""
-    s = np.hypot(model.alt_sd_m[None, :], alt_sd_m[:, None])
-    return normal_logpdf(alt_m[:, None], model.alt_mean_m[None, :], s)
+    """(k, C) log p(altitude | class): two-component normal mixture per class, each component
+    widened by the track's vertical sigma (m)."""
+    s = np.hypot(model.alt_sd_m[None, :, :], alt_sd_m[:, None, None])
+    comp = normal_logpdf(alt_m[:, None, None], model.alt_mean_m[None, :, :], s)
+    with np.errstate(divide="ignore"):
+        logw = np.log(model.alt_weight)[None, :, :]
+    return np.asarray(logsumexp(logw + comp, axis=2), dtype=np.float64)
 
 
 def climb_loglik(climb_mps: F64, climb_sd_mps: F64, model: ClassModel) -> F64:

@@ -1,0 +1,182 @@
+"""`skyfuse train`: train the learned classifier on scenarios and report its calibration."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from skyfuse.classify.calibration import CalibrationReport
+from skyfuse.classify.learned import DEFAULT_MODEL_PATH, LearnedModel
+from skyfuse.classify.train import Samples, Source, collect, evaluate, train_model
+from skyfuse.core.errors import InputError
+
+
+def _advance(bar: Progress, task: TaskID, fraction: float) -> None:
+    bar.update(task, completed=fraction)
+
+
+def _collect_all(
+    folders: list[Path],
+    *,
+    source: Source,
+    seed: int,
+    sample_every_s: float,
+    model: LearnedModel | None,
+    label: str,
+    console: Console,
+    offset: int = 0,
+) -> Samples:
+    parts: list[Samples] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        for i, folder in enumerate(folders):
+            task = bar.add_task(f"{label} {folder.name} ({source})", total=1.0)
+            parts.append(
+                collect(
+                    folder,
+                    source=source,
+                    seed=seed + i,
+                    sample_every_s=sample_every_s,
+                    scenario_index=offset + i,
+                    model=model,
+                    progress=functools.partial(_advance, bar, task),
+                )
+            )
+    return Samples.concat(parts)
+
+
+def _print_reports(console: Console, reports: dict[str, CalibrationReport]) -> None:
+    for name, rep in reports.items():
+        for table in rep.tables(name):
+            console.print(table)
+
+
+def train_command(
+    scenario: Annotated[
+        list[Path],
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Training scenario folder with truth (truth.csv, labels.csv, targets.csv). "
+            "Repeat for several (e.g. folders written by `skyfuse sim`).",
+            exists=True,
+            file_okay=False,
+        ),
+    ],
+    eval_scenario: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--eval-scenario",
+            "-e",
+            help="Held-out scenario folder(s) for the calibration report (default: the training "
+            "scenarios, reported as in-sample).",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(help="Model file to write (a JSON sidecar is written next to it)."),
+    ] = DEFAULT_MODEL_PATH,
+    source: Annotated[
+        str,
+        typer.Option(
+            help="Track source: 'tracker' (the real tracker) or 'oracle' (truth-aligned)."
+        ),
+    ] = "tracker",
+    seed: Annotated[int, typer.Option(help="Seed: same data and seed give the same file.")] = 0,
+    sample_every: Annotated[
+        float, typer.Option(help="Scenario seconds between samples of every confirmed track.")
+    ] = 2.0,
+    min_age: Annotated[
+        float, typer.Option(help="Score tracks at least this old in the report, s.")
+    ] = 10.0,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the calibration reports as JSON here.")
+    ] = None,
+) -> None:
+    """Train the learned track classifier and print its calibration against the Bayesian rules.
+
+    Runs every scenario through the track source and the Bayesian classifier, samples per-track
+    feature vectors with their true class, fits a calibrated gradient-boosting model, writes it
+    with a sidecar (seed, features, data summary, sha256), and prints reliability, Brier score and
+    confusion for the Bayesian classifier alone and stacked with the new model.
+    """
+    console = Console()
+    if source not in ("tracker", "oracle"):
+        raise typer.BadParameter(f"unknown source {source!r}", param_hint="--source")
+    src: Source = "tracker" if source == "tracker" else "oracle"
+    try:
+        train = _collect_all(
+            scenario,
+            source=src,
+            seed=seed,
+            sample_every_s=sample_every,
+            model=None,
+            label="features",
+            console=console,
+        )
+        summary = {
+            "scenarios": [p.name for p in scenario],
+            "source": src,
+            "sample_every_s": sample_every,
+        }
+        model = train_model(train, seed=seed, summary=summary)
+        digest = model.save(out)
+        model = LearnedModel.load(out)
+        held = eval_scenario or scenario
+        tag = "held-out" if eval_scenario else "in-sample"
+        test = _collect_all(
+            held,
+            source=src,
+            seed=seed + 1000,
+            sample_every_s=sample_every,
+            model=model,
+            label="evaluate",
+            console=console,
+            offset=len(scenario),
+        )
+    except (InputError, ValueError) as e:
+        console.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(code=2) from e
+    info = Table(title="learned classifier")
+    for c in ("file", "bytes", "sha256", "rows", "tracks", "temperature"):
+        info.add_column(c)
+    tr = model.meta["training"]
+    info.add_row(
+        str(out),
+        str(model.meta["bytes"]),
+        digest[:16],
+        str(tr["rows"]),
+        str(tr["tracks"]),
+        f"{model.temperature:.3f}",
+    )
+    console.print(info)
+    reports = {
+        f"bayes ({tag}, age>={min_age:g}s)": evaluate(test, min_age_s=min_age, final=False),
+        f"bayes+learned ({tag}, age>={min_age:g}s)": evaluate(test, min_age_s=min_age),
+    }
+    _print_reports(console, reports)
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"model": model.meta, "reports": {k: r.to_json() for k, r in reports.items()}}
+        report.write_text(json.dumps(doc, indent=2) + "\n")
+        console.print(f"report written to {report}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `train` to the `skyfuse` CLI."""
+    app.command("train")(train_command)
