@@ -14,7 +14,7 @@ from skyfuse.threat.assessor import (
 )
 from skyfuse.threat.context import ThreatContext
 from skyfuse.threat.groups import LaunchArea
-from skyfuse.threat.replay import track_pictures, truth_pictures
+from skyfuse.threat.replay import picture_from_states, track_pictures, truth_pictures
 
 __all__ = [
     "BorderCrossings",
@@ -28,6 +28,7 @@ __all__ = [
     "ThreatPicture",
     "TrackThreats",
     "hostile_probability",
+    "picture_from_states",
     "track_pictures",
     "truth_pictures",
 ]

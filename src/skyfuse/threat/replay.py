@@ -8,10 +8,10 @@ Tables carry no covariance, so a diagonal one is assumed (``pos_sigma_m``, ``vel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from skyfuse.core.errors import InputError
 from skyfuse.core.kinds import CLASSES, SensorKind, TargetClass
@@ -35,6 +35,78 @@ def picture_times(time: F64, step_s: float) -> F64:
     return np.array(out)
 
 
+def picture_from_states(
+    time: float,
+    frame: WorkFrame,
+    track_id: ArrayLike,
+    state: ArrayLike,
+    probs: ArrayLike | None = None,
+    *,
+    cov: ArrayLike | None = None,
+    pos_sigma_m: float = 20.0,
+    vel_sigma_mps: float = 2.0,
+    static: ArrayLike | None = None,
+    coop_id: Sequence[str | None] | None = None,
+    first_time: ArrayLike | None = None,
+    sensor_mask: int = 1 << int(SensorKind.RADAR),
+) -> tuple[Picture, ClassBeliefs]:
+    """A picture of confirmed tracks and their beliefs from plain arrays.
+
+    Args:
+        time: picture time, s.
+        frame: working frame of ``state``.
+        track_id: (n,) track numbers.
+        state: (n, 6) working-frame position (m) and velocity (m/s).
+        probs: (n, 8) class probabilities in `CLASSES` order (default: all `unknown`).
+        cov: (n, 6, 6) covariance (default: diagonal from the two sigmas).
+        static, coop_id, first_time: optional columns (default: moving, no identity, born now).
+        sensor_mask: `SensorKind` bit mask given to every track.
+
+    Raises ValueError naming the argument when shapes disagree.
+    """
+    tid = np.asarray(track_id, dtype=np.int64).reshape(-1)
+    n = len(tid)
+    x = np.asarray(state, dtype=np.float64).reshape(-1, 6) if n else np.zeros((0, 6))
+    if x.shape != (n, 6):
+        raise ValueError(f"picture_from_states: state must be ({n}, 6), got {x.shape}")
+    if probs is None:
+        p = np.zeros((n, len(CLASSES)))
+        p[:, -1] = 1.0
+    else:
+        p = np.asarray(probs, dtype=np.float64).reshape(n, len(CLASSES))
+    if cov is None:
+        cov1 = np.diag([pos_sigma_m**2] * 3 + [vel_sigma_mps**2] * 3)
+        P = np.broadcast_to(cov1, (n, 6, 6)).copy()
+    else:
+        P = np.asarray(cov, dtype=np.float64).reshape(n, 6, 6)
+    coop = np.full(n, None, dtype=object)
+    if coop_id is not None:
+        if len(coop_id) != n:
+            raise ValueError(f"picture_from_states: coop_id must have {n} entries")
+        coop[:] = list(coop_id)
+    pic = Picture(
+        time=float(time),
+        frame=frame,
+        track_id=tid,
+        state=x.copy(),
+        cov=P,
+        status=np.full(n, TrackStatus.CONFIRMED, dtype=np.int8),
+        first_time=(
+            np.full(n, float(time))
+            if first_time is None
+            else np.asarray(first_time, dtype=np.float64).reshape(n)
+        ),
+        last_update_time=np.full(n, float(time)),
+        n_updates=np.ones(n, dtype=np.int32),
+        mode_prob=np.tile([1.0, 0.0], (n, 1)),
+        static=np.zeros(n, bool) if static is None else np.asarray(static, dtype=bool).reshape(n),
+        coop_id=coop,
+        spoof_suspect=np.zeros(n, dtype=bool),
+        sensor_mask=np.full(n, sensor_mask, dtype=np.int32),
+    )
+    return pic, ClassBeliefs(float(time), tid.copy(), p)
+
+
 def _pictures(
     frame: WorkFrame,
     time: F64,
@@ -51,7 +123,6 @@ def _pictures(
     """Shared body: rows (scenario coordinates, local ENU velocity) -> pictures per time."""
     pos = frame.to_work(pos_scn[:, 0], pos_scn[:, 1], pos_scn[:, 2]).reshape(-1, 3)
     vel = frame.velocity_from_local(pos, vel_enu)
-    cov1 = np.diag([pos_sigma_m**2] * 3 + [vel_sigma_mps**2] * 3)
     first_seen: dict[int, float] = {}
     order = np.argsort(time, kind="stable")
     st = time[order]
@@ -59,28 +130,21 @@ def _pictures(
         lo = int(np.searchsorted(st, t, side="left"))
         hi = int(np.searchsorted(st, t, side="right"))
         rows = order[lo:hi]
-        n = len(rows)
         tid = ids[rows]
         for k in tid.tolist():
             first_seen.setdefault(int(k), t)
-        born = np.array([first_seen[int(k)] for k in tid], dtype=np.float64)
-        pic = Picture(
-            time=float(t),
-            frame=frame,
-            track_id=tid,
-            state=np.concatenate((pos[rows], vel[rows]), axis=1),
-            cov=np.broadcast_to(cov1, (n, 6, 6)).copy(),
-            status=np.full(n, TrackStatus.CONFIRMED, dtype=np.int8),
-            first_time=born,
-            last_update_time=np.full(n, t),
-            n_updates=np.ones(n, dtype=np.int32),
-            mode_prob=np.tile([1.0, 0.0], (n, 1)),
+        yield picture_from_states(
+            t,
+            frame,
+            tid,
+            np.concatenate((pos[rows], vel[rows]), axis=1),
+            probs[rows],
+            pos_sigma_m=pos_sigma_m,
+            vel_sigma_mps=vel_sigma_mps,
             static=static[rows],
-            coop_id=coop[rows],
-            spoof_suspect=np.zeros(n, dtype=bool),
-            sensor_mask=np.full(n, 1 << int(SensorKind.RADAR), dtype=np.int32),
+            coop_id=list(coop[rows]),
+            first_time=[first_seen[int(k)] for k in tid.tolist()],
         )
-        yield pic, ClassBeliefs(float(t), tid, probs[rows])
 
 
 def truth_pictures(

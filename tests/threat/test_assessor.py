@@ -1,0 +1,297 @@
+"""ThreatAssessor on hand-built pictures with closed-form answers, and on mixed-demo truth."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skyfuse.core.errors import InputError
+from skyfuse.core.kinds import CLASSES
+from skyfuse.geo.frames import ecef_from_geodetic, enu_rotation
+from skyfuse.geo.workframe import WorkFrame
+from skyfuse.scenario import (
+    Border,
+    Context,
+    Partner,
+    SensorCatalog,
+    Site,
+    read_context,
+    read_ground_truth,
+    read_sensors,
+)
+from skyfuse.threat import (
+    ThreatAssessor,
+    ThreatConfig,
+    ThreatContext,
+    hostile_probability,
+    picture_from_states,
+    truth_pictures,
+)
+
+ENU = WorkFrame(False)
+SITES = [
+    Site(site_id="tpp", name="Power station", x=10_000.0, y=0.0, radius_m=500.0, priority=1),
+    Site(site_id="sub", name="Substation", x=0.0, y=10_000.0, radius_m=400.0, priority=2),
+]
+
+
+def probs(label: str, p: float = 0.9) -> list[float]:
+    """A belief with ``p`` on ``label`` and the rest on unknown."""
+    out = [0.0] * len(CLASSES)
+    out[CLASSES.index(label)] += p
+    out[-1] += 1.0 - p
+    return out
+
+
+def test_straight_track_eta_impact_and_probability() -> None:
+    ta = ThreatAssessor(ENU, Context(sites=SITES))
+    pic, bel = picture_from_states(
+        0.0, ENU, [7], [[0.0, 0.0, 1000.0, 50.0, 0.0, 0.0]], [probs("attack_drone", 0.95)]
+    )
+    tp = ta.assess(pic, bel)
+    assert len(tp.sites) == 1
+    s = tp.sites
+    assert tp.context.site_id[s.site[0]] == "tpp"
+    assert s.eta_s[0] == pytest.approx(200.0)  # 10 km at 50 m/s
+    assert s.eta_radius_s[0] == pytest.approx(190.0)  # enters the 500 m radius 10 s earlier
+    assert s.range_m[0] == pytest.approx(10_000.0)
+    assert s.impact[0] == pytest.approx([10_000.0, 0.0, 0.0])
+    # cross-track sigma: sqrt(20^2 + (200 * 2)^2 + 30^2) from the default replay covariance
+    sigma = math.sqrt(20.0**2 + 400.0**2 + 30.0**2)
+    assert s.cross_sigma_m[0] == pytest.approx(sigma)
+    p_hit = math.erf(500.0 / (sigma * math.sqrt(2.0)))
+    assert s.p_hit[0] == pytest.approx(p_hit, rel=1e-9)
+    assert s.p_threat[0] == pytest.approx(0.95 * p_hit + 0.05 * p_hit * 1.0, rel=1e-3)
+    assert tp.tracks.site[0] == s.site[0] and tp.tracks.rank[0] == 1
+    assert tp.tracks.threat_class[0] == "attack_drone"
+
+
+def test_birds_and_slow_unknowns_are_not_threats() -> None:
+    ta = ThreatAssessor(ENU, Context(sites=SITES))
+    state = [[0.0, 0.0, 300.0, 15.0, 0.0, 0.0], [0.0, 100.0, 300.0, 12.0, 0.0, 0.0]]
+    pic, bel = picture_from_states(0.0, ENU, [1, 2], state, [probs("bird"), probs("unknown", 1)])
+    tp = ta.assess(pic, bel)
+    assert len(tp.sites) == 0
+    assert np.all(tp.tracks.p_hostile < 0.2)
+    assert np.all(tp.tracks.rank == 0)
+
+
+def test_hostile_probability_fast_unknown_and_cooperative() -> None:
+    cfg = ThreatConfig()
+    p = np.array([probs("unknown", 1.0)] * 4)
+    speed = np.array([10.0, 50.0, 250.0, 50.0])
+    coop = np.array([False, False, False, True])
+    h = hostile_probability(p, speed, coop, cfg)
+    assert h[0] < 0.01  # bird speed
+    assert h[1] > 0.99  # Shahed speed
+    assert h[2] < 0.01  # airliner speed
+    assert h[3] == pytest.approx(cfg.coop_discount * h[1])
+
+
+def test_engagement_rank_weighs_site_priority_and_deadline() -> None:
+    ta = ThreatAssessor(ENU, Context(sites=SITES))
+    state = [
+        [0.0, 0.0, 1000.0, 50.0, 0.0, 0.0],  # to tpp (priority 1), ETA 200 s
+        [0.0, 0.0, 1000.0, 0.0, 50.0, 0.0],  # to sub (priority 2), ETA 200 s
+        [5000.0, 0.0, 1000.0, 50.0, 0.0, 0.0],  # to tpp, ETA 100 s
+    ]
+    pic, bel = picture_from_states(
+        0.0, ENU, [1, 2, 3], state, [probs("attack_drone", 1.0)] * 3, vel_sigma_mps=0.1
+    )
+    tp = ta.assess(pic, bel)
+    rank = dict(zip(tp.tracks.track_id.tolist(), tp.tracks.rank.tolist(), strict=True))
+    assert rank == {3: 1, 1: 2, 2: 3}
+    eta = dict(zip(tp.tracks.track_id.tolist(), tp.tracks.eta_s.tolist(), strict=True))
+    assert eta[3] == pytest.approx(100.0) and eta[2] == pytest.approx(200.0)
+
+
+def test_track_flying_over_two_sites_reports_both_with_primary_first() -> None:
+    sites = [
+        Site(site_id="a", x=5000.0, y=0.0, radius_m=300.0),
+        Site(site_id="b", x=10_000.0, y=0.0, radius_m=300.0),
+    ]
+    ta = ThreatAssessor(ENU, Context(sites=sites))
+    pic, bel = picture_from_states(
+        0.0, ENU, [4], [[0.0, 0.0, 500.0, 50.0, 0.0, 0.0]], [probs("decoy", 1.0)]
+    )
+    tp = ta.assess(pic, bel)
+    assert sorted(tp.sites.eta_s.tolist()) == pytest.approx([100.0, 200.0])
+    assert tp.context.site_id[tp.tracks.site[0]] == "a"
+
+
+def _border_context(share: list[str], redact: bool = True) -> Context:
+    # border along y = 0 walking west -> east: the partner is north (left)
+    return Context(
+        borders=[Border(border_id="pl", partner="PL", points=[(-20_000.0, 0.0), (20_000.0, 0.0)])],
+        partners=[Partner(partner="PL", share=share, redact_sensor_sites=redact)],
+    )
+
+
+def test_border_crossing_time_point_and_sharing() -> None:
+    ta = ThreatAssessor(ENU, _border_context(["attack_drone", "decoy"]))
+    state = [
+        [1000.0, -3000.0, 800.0, 0.0, 50.0, 0.0],  # attack drone northbound: crosses in 60 s
+        [2000.0, -3000.0, 800.0, 0.0, 50.0, 0.0],  # an aircraft: not shared
+        [3000.0, 3000.0, 800.0, 0.0, -50.0, 0.0],  # decoy coming from the partner: no warning
+        [4000.0, -3000.0, 800.0, 30.0, 40.0, 0.0],  # decoy crossing at an angle
+    ]
+    beliefs = [probs("attack_drone"), probs("aircraft"), probs("decoy"), probs("decoy")]
+    pic, bel = picture_from_states(0.0, ENU, [1, 2, 3, 4], state, beliefs)
+    bc = ta.assess(pic, bel).borders
+    assert sorted(bc.track_id.tolist()) == [1, 4]
+    i = int(np.flatnonzero(bc.track_id == 1)[0])
+    assert bc.eta_s[i] == pytest.approx(60.0)
+    assert bc.point[i] == pytest.approx([1000.0, 0.0, 800.0])
+    assert bc.shared_class[i] == "attack_drone" and bc.class_prob[i] == pytest.approx(0.9)
+    j = int(np.flatnonzero(bc.track_id == 4)[0])
+    assert bc.eta_s[j] == pytest.approx(75.0)
+    assert bc.point[j, :2] == pytest.approx([4000.0 + 30.0 * 75.0, 0.0])
+
+
+def test_border_warnings_need_a_partner_share_list() -> None:
+    ta = ThreatAssessor(ENU, _border_context([]))
+    pic, bel = picture_from_states(
+        0.0, ENU, [1], [[0.0, -3000.0, 800.0, 0.0, 50.0, 0.0]], [probs("attack_drone")]
+    )
+    assert len(ta.assess(pic, bel).borders) == 0
+
+
+def _raid_states(t: float, rng: np.random.Generator) -> np.ndarray:
+    """Two raids of 5 (east- and north-bound, 20 km apart) and one straggler."""
+    east = np.column_stack(
+        (rng.uniform(-1000, 1000, 5), rng.uniform(-1000, 1000, 5), np.full(5, 1000.0))
+    )
+    north = east + np.array([20_000.0, 0.0, 0.0])
+    pos = np.concatenate((east, north, [[-20_000.0, 5000.0, 1000.0]]))
+    vel = np.array([[50.0, 0.0, 0.0]] * 5 + [[0.0, 50.0, 0.0]] * 5 + [[-40.0, 0.0, 0.0]])
+    return np.concatenate((pos + vel * t, vel), axis=1)
+
+
+def test_raids_grouped_with_stable_numbers() -> None:
+    rng = np.random.default_rng(3)
+    ta = ThreatAssessor(ENU, Context())
+    states = _raid_states(0.0, rng)
+    ids = np.arange(100, 111)
+    pic, bel = picture_from_states(0.0, ENU, ids, states, [probs("attack_drone")] * 11)
+    r0 = ta.assess(pic, bel)
+    assert sorted(r0.raids.n_tracks.tolist()) == [5, 5]
+    first = dict(zip(r0.tracks.track_id.tolist(), r0.tracks.raid_id.tolist(), strict=True))
+    assert first[110] == -1  # the straggler is no raid
+    # ten seconds later, tracks listed in another order, one raid member lost
+    later = states.copy()
+    later[:, :3] += later[:, 3:] * 10.0
+    keep = np.array([10, 3, 2, 1, 0, 9, 8, 7, 6])
+    pic2, bel2 = picture_from_states(10.0, ENU, ids[keep], later[keep], [probs("decoy")] * 9)
+    r1 = ta.assess(pic2, bel2)
+    second = dict(zip(r1.tracks.track_id.tolist(), r1.tracks.raid_id.tolist(), strict=True))
+    for t in ids[keep][1:]:
+        assert second[int(t)] == first[int(t)]
+
+
+def test_launch_area_from_converging_courses() -> None:
+    launch = np.array([-14_000.0, -5000.0])
+    rng = np.random.default_rng(1)
+    ang = rng.uniform(0.1, 1.2, 12)
+    dist = rng.uniform(6000.0, 15_000.0, 12)
+    u = np.stack((np.cos(ang), np.sin(ang)), axis=1)
+    pos = launch + dist[:, None] * u
+    state = np.column_stack((pos, np.full(12, 1500.0), 50.0 * u, np.zeros(12)))
+    ta = ThreatAssessor(ENU, Context())
+    # not enough tracks yet: nothing reported
+    few, few_bel = picture_from_states(0.0, ENU, np.arange(3), state[:3], [probs("decoy")] * 3)
+    assert ta.assess(few, few_bel).launch_areas == ()
+    pic, bel = picture_from_states(1.0, ENU, np.arange(12), state, [probs("decoy")] * 12)
+    areas = ta.assess(pic, bel).launch_areas
+    assert len(areas) == 1
+    assert areas[0].position[:2] == pytest.approx(launch, abs=1.0)
+    assert areas[0].position[2] == 0.0
+    assert len(areas[0].track_ids) == 12
+    again = ta.assess(pic, bel).launch_areas
+    assert again[0].area_id == areas[0].area_id
+
+
+def test_relay_emitters_near_hostile_routes() -> None:
+    ta = ThreatAssessor(ENU, Context())
+    routes = [[-5000.0, y, 1000.0, 50.0, 0.0, 0.0] for y in (-500.0, 0.0, 500.0)]
+    emitters = [[-10_000.0, 1000.0, 10.0, 0, 0, 0], [0.0, 20_000.0, 10.0, 0, 0, 0]]
+    beliefs = [probs("attack_drone")] * 3 + [probs("ground_emitter", 0.7)] * 2
+    pic, bel = picture_from_states(
+        0.0,
+        ENU,
+        [1, 2, 3, 50, 51],
+        routes + emitters,
+        beliefs,
+        static=[False, False, False, True, True],
+    )
+    rl = ta.assess(pic, bel).relays
+    assert rl.track_id.tolist() == [50]
+    assert rl.n_routes[0] == 3
+    assert rl.distance_m[0] == pytest.approx(500.0)  # behind the route at y = 500
+    assert rl.p_emitter[0] == pytest.approx(0.7)
+
+
+def test_geodetic_site_eta_matches_flat_distance() -> None:
+    frame = WorkFrame(True, 50.0, 30.0, 0.0)
+    site = Site(site_id="s", lat_deg=50.1, lon_deg=30.0, radius_m=500.0)
+    ta = ThreatAssessor(frame, Context(sites=[site]))
+    p = ecef_from_geodetic(50.0, 30.0, 1000.0)
+    R = enu_rotation(50.0, 30.0)
+    v = R.T @ np.array([0.0, 50.0, 0.0])  # northbound in local ENU
+    pic, bel = picture_from_states(
+        0.0, frame, [1], [np.concatenate((p, v))], [probs("attack_drone")]
+    )
+    s = ta.assess(pic, bel).sites
+    north_m = np.linalg.norm(
+        ecef_from_geodetic(50.1, 30.0, 0.0) - ecef_from_geodetic(50.0, 30.0, 0)
+    )
+    assert len(s) == 1
+    assert s.eta_s[0] == pytest.approx(north_m / 50.0, rel=2e-3)
+    lat, lon, _ = frame.from_work(s.impact[0])
+    assert float(lat) == pytest.approx(50.1, abs=1e-3) and float(lon) == pytest.approx(30.0, 1e-3)
+
+
+def test_context_errors_name_the_field() -> None:
+    with pytest.raises(InputError, match="field 'x'"):
+        ThreatContext.build(Context(sites=[Site(site_id="s", y=1.0)]), ENU)
+    with pytest.raises(InputError, match="lat_deg"):
+        ThreatContext.build(Context(sites=[Site(site_id="s", x=1.0, y=1.0)]), WorkFrame(True))
+    with pytest.raises(InputError, match="radius_m"):
+        ThreatContext.build(Context(sites=[Site(site_id="s", x=0, y=0, radius_m=0)]), ENU)
+    one_point = Border(border_id="b", partner="P", points=[(0.0, 0.0)])
+    with pytest.raises(InputError, match="points"):
+        ThreatContext.build(Context(borders=[one_point]), ENU)
+    with pytest.raises(InputError, match="share"):
+        ThreatContext.build(Context(partners=[Partner(partner="P", share=["ufo"])]), ENU)
+    with pytest.raises(ValueError, match="fast_min_mps"):
+        ThreatConfig(fast_min_mps=100.0)
+
+
+def test_mixed_demo_truth(mixed_scenario: Path) -> None:
+    """On mixed-demo truth: right sites and ETAs, the launch area, the relay, the border."""
+    frame = SensorCatalog.build(read_sensors(mixed_scenario)).frame
+    ground = read_ground_truth(mixed_scenario)
+    tg = ground.targets
+    assert tg is not None
+    ta = ThreatAssessor(frame, read_context(mixed_scenario))
+    arrival = tg.float_col("arrival_time_s")
+    goal = dict(zip(tg.target_id.tolist(), tg.goal_site.tolist(), strict=True))
+    checked = 0
+    for pic, bel in truth_pictures(ground.truth, tg, frame, step_s=5.0):
+        tp = ta.assess(pic, bel)
+        s = tp.sites
+        for k in range(len(s)):
+            tid = int(s.track_id[k])
+            if goal[tid] and s.p_threat[k] > 0.5:
+                assert tp.context.site_id[s.site[k]] == goal[tid]
+                arr = arrival[tg.target_id == tid][0]
+                assert s.eta_s[k] + tp.time == pytest.approx(arr, abs=0.1 * (arr - tp.time))
+                checked += 1
+    assert checked > 100
+    launch = np.column_stack((tg.float_col("launch_x"), tg.float_col("launch_y")))
+    mean_launch = launch[np.isin(tg.cls, ["attack_drone", "decoy"])].mean(axis=0)
+    assert len(tp.launch_areas) == 1
+    assert np.linalg.norm(tp.launch_areas[0].position[:2] - mean_launch) < 1000.0
+    assert tp.relays.track_id.tolist() == [40]  # the ground relay
