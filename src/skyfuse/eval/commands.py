@@ -150,7 +150,14 @@ def eval_command(
                     bar.update(task, completed=done, total=total)
 
             report = evaluate(
-                folder, table, alerts=alerts, c=c, p=p, label=label, progress=progress
+                folder,
+                table,
+                alerts=alerts,
+                c=c,
+                p=p,
+                label=label,
+                progress=progress,
+                tracks_source=str(tracks),
             )
     except InputError as e:
         console.print(f"[red]error:[/] {e}")

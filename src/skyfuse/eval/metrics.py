@@ -157,15 +157,14 @@ def _scoring_times(folder: Path, truth_time: F64, track_time: F64) -> F64:
     return merge_times(np.concatenate([truth_time, track_time]))
 
 
-def _check_unique(step: I64, obj: I64, source: str, what: str) -> None:
-    key = step.astype(np.int64) * (int(obj.max(initial=0)) + 1) + obj
-    u, counts = np.unique(key, return_counts=True)
+def _check_unique(step: I64, obj: I64, times: F64, source: str, what: str) -> None:
+    """Raise if an object (dense id ``obj``) appears twice at one scoring step."""
+    span = int(obj.max(initial=0)) + 1
+    u, counts = np.unique(step * span + obj, return_counts=True)
     if np.any(counts > 1):
         k = int(u[np.argmax(counts > 1)])
         raise InputError(
-            source,
-            f"{what} appears twice at scoring time index {k // (int(obj.max()) + 1)}",
-            field=what,
+            source, f"the same {what} appears twice at time {times[k // span]:.6f} s", field=what
         )
 
 
@@ -176,8 +175,12 @@ def prepare(
     c: float = 100.0,
     p: float = 1.0,
     progress: Progress | None = None,
+    tracks_source: str = "tracks.csv",
 ) -> ScoringRun:
-    """Read the folder's truth, line truth and tracks up on the scoring times, and pair them."""
+    """Read the folder's truth, line truth and tracks up on the scoring times, and pair them.
+
+    ``tracks_source`` names the tracks in error messages.
+    """
     folder = Path(folder)
     if not (np.isfinite(c) and c > 0):
         raise InputError("evaluate", f"c must be > 0, got {c}", field="c")
@@ -185,7 +188,7 @@ def prepare(
         raise InputError("evaluate", f"p must be >= 1, got {p}", field="p")
     gt = read_ground_truth(folder)
     truth = gt.truth
-    src_tracks = "tracks.csv"
+    src_tracks = tracks_source
     if truth.geodetic != tracks.geodetic:
         raise InputError(
             src_tracks,
@@ -232,8 +235,8 @@ def prepare(
     t_sel = t_sel[np.argsort(t_step[t_sel], kind="stable")]
     k_sel = np.flatnonzero(k_step >= 0)
     k_sel = k_sel[np.argsort(k_step[k_sel], kind="stable")]
-    _check_unique(t_step[t_sel], t_obj[t_sel], "truth.csv", "target_id")
-    _check_unique(k_step[k_sel], k_obj[k_sel], src_tracks, "track_id")
+    _check_unique(t_step[t_sel], t_obj[t_sel], times, "truth.csv", "target_id")
+    _check_unique(k_step[k_sel], k_obj[k_sel], times, src_tracks, "track_id")
 
     truth_rows = Rows(t_step[t_sel], t_obj[t_sel].astype(np.int64), to_work(truth.pos[t_sel]))
     track_rows = Rows(k_step[k_sel], k_obj[k_sel].astype(np.int64), to_work(tracks.pos[k_sel]))
@@ -565,13 +568,15 @@ def evaluate(
     p: float = 1.0,
     label: str = "",
     progress: Progress | None = None,
+    tracks_source: str = "tracks.csv",
 ) -> EvalReport:
     """Score ``tracks`` (a tracks.csv) against the scenario ``folder``'s truth.
 
     ``c`` (m) and ``p`` are the GOSPA cut-off and exponent; ``alerts`` an optional alerts.jsonl;
-    ``label`` names the run (e.g. a sensor mix); ``progress(done, total)`` reports scoring times.
+    ``label`` names the run (e.g. a sensor mix); ``progress(done, total)`` reports scoring times;
+    ``tracks_source`` names the tracks in error messages (e.g. the tracks.csv path).
     """
-    run = prepare(folder, tracks, c=c, p=p, progress=progress)
+    run = prepare(folder, tracks, c=c, p=p, progress=progress, tracks_source=tracks_source)
     first_det = first_detection_time(run)
     s = run.scores
     return EvalReport(
