@@ -38,6 +38,8 @@ class TrackerConfig:
             to an existing track does not start a new one.
         tentative_timeout_s: a tentative track not updated for this long is deleted.
         coast_after_s: a confirmed track not updated for this long is shown as coasting.
+        delete_llr_drop: a shown track whose score fell this far below its maximum (each radar
+            scan that covers it without a plot adds ln(1 - Pd)) is deleted (SPRT deletion).
         delete_after_s: a confirmed or coasting track not updated for this long is deleted.
         max_position_sigma_m: a track whose position sigma exceeds this is deleted.
         merge_radius_m, merge_chi2: two tracks closer than the radius whose 6-D states agree
@@ -46,8 +48,8 @@ class TrackerConfig:
         sensor_mask_window_s: a kind's bit stays in `sensor_mask` this long after its update.
     """
 
-    q_cruise_h: float = 1.0
-    q_cruise_v: float = 0.1
+    q_cruise_h: float = 0.5
+    q_cruise_v: float = 0.05
     q_manoeuvre_h: float = 40.0
     q_manoeuvre_v: float = 4.0
     sojourn_cruise_s: float = 30.0
@@ -70,6 +72,7 @@ class TrackerConfig:
     tentative_timeout_s: float = 2.5
     coast_after_s: float = 1.5
     delete_after_s: float = 5.0
+    delete_llr_drop: float = 9.0
     max_position_sigma_m: float = 1500.0
     merge_radius_m: float = 50.0
     merge_chi2: float = 16.8

@@ -173,6 +173,7 @@ class Tracker:
         self.P = np.tile(np.eye(6), (cap, 1, 1))
         self.status = np.zeros(cap, np.int8)
         self.score = np.zeros(cap)
+        self.max_score = np.zeros(cap)
         self.first_time = np.zeros(cap)
         self.last_update_time = np.zeros(cap)
         self.n_updates = np.zeros(cap, np.int32)
@@ -191,6 +192,7 @@ class Tracker:
         "P",
         "status",
         "score",
+        "max_score",
         "first_time",
         "last_update_time",
         "n_updates",
@@ -323,6 +325,7 @@ class Tracker:
         self.mu[s] = np.asarray(self.config.mode_prior)
         self.status[s] = TrackStatus.CONFIRMED if confirmed else TrackStatus.TENTATIVE
         self.score[s] = 0.0
+        self.max_score[s] = 0.0
         self.first_time[s] = t
         self.last_update_time[s] = t
         self.n_updates[s] = 1
@@ -425,12 +428,15 @@ class Tracker:
         if a_slot.size:
             self._imm_update(a_slot, meas, b, model)
             self.score[a_slot] += log_lr[chosen]
+            self.max_score[a_slot] = np.maximum(self.max_score[a_slot], self.score[a_slot])
             self.last_update_time[a_slot] = t
             self.n_updates[a_slot] += 1
             self.kind_time[a_slot, int(kind)] = t
             self.stats.associated += int(a_slot.size)
             self.stats.nis_sum += float(d2[chosen].sum())
             self.stats.nis_count += int(a_slot.size)
+        if kind == SensorKind.RADAR:
+            self._miss_penalty(idx, a_slot, s)
         assoc = Associations(sub.det_id[b].astype(np.int64), self.track_id[a_slot].copy(), weight)
         # Leftover plots: not assigned, and not close to any existing track.
         left = np.ones(m, bool)
@@ -445,6 +451,31 @@ class Tracker:
                 if self.hooks.on_unassociated is not None:
                     self.hooks.on_unassociated(self, sub.take(leftover))
         return assoc
+
+    def _miss_penalty(self, idx: IDX, hit: IDX, s: int) -> None:
+        """Add ``ln(1 - Pd)`` to the score of tracks inside sensor s's coverage that got no plot.
+
+        Coverage: slant range, elevation and azimuth sector of `sensors.json` ``coverage``, in the
+        sensor's local ENU frame.
+        """
+        if idx.size == 0:
+            return
+        cov = self.catalog.specs[s].coverage
+        d = (self.x[idx, :3] - self.catalog.position[s]) @ self.catalog.rotation[s].T
+        rng = np.linalg.norm(d, axis=1)
+        el = np.degrees(np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])))
+        az = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
+        a0, a1 = cov.azimuth_deg
+        span = (a1 - a0) % 360.0 or 360.0
+        inside = (
+            (rng >= cov.min_range_m)
+            & (rng <= cov.max_range_m)
+            & (el >= cov.min_elevation_deg)
+            & (el <= cov.max_elevation_deg)
+            & (((az - a0) % 360.0) <= span)
+        )
+        inside[np.isin(idx, hit)] = False
+        self.score[idx[inside]] += np.log1p(-self.pd[s])
 
     def _gate(self, idx: IDX, meas: Measurements, model: MeasurementModel) -> tuple[IDX, IDX]:
         """Spatial pre-gate: per-track radius of ``gate_sigmas`` sigma of track + plot spread."""
@@ -519,6 +550,7 @@ class Tracker:
         dead = (
             (tent & ~confirm & (since > c.tentative_timeout_s))
             | (since > c.delete_after_s)
+            | (shown & (self.score[idx] < self.max_score[idx] - c.delete_llr_drop))
             | (pos_sigma > c.max_position_sigma_m)
         )
         dead_slots = idx[dead]
