@@ -1,6 +1,7 @@
 """The evaluator: GOSPA / OSPA, CLEAR-MOT, latency, NEES, classification and alert scoring of a
 tracker's `tracks.csv` against a scenario folder's truth (`shared/notes/metrics.md`)."""
 
+from skyfuse.eval.commands import render_report
 from skyfuse.eval.gospa import GospaResult, Pairs, gospa, optimal_pairs, ospa
 from skyfuse.eval.inputs import Alerts, read_alerts, read_detection_times
 from skyfuse.eval.metrics import (
@@ -35,6 +36,7 @@ __all__ = [
     "prepare",
     "read_alerts",
     "read_detection_times",
+    "render_report",
     "score_over_time",
     "score_sensor_mix",
 ]

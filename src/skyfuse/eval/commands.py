@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,8 +27,9 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100.0 * x:.0f}%"
 
 
-def render(report: EvalReport, console: Console) -> None:
-    """Print the report as Rich tables (GOSPA, continuity, latency, classes, alerts)."""
+def render_report(report: EvalReport) -> Group:
+    """The report as Rich tables (GOSPA, continuity, latency, classes, alerts), to print."""
+    parts: list[Table] = []
     g, cm, lat = report.gospa, report.clear_mot, report.latency
     head = Table(title=f"skyfuse eval {report.label or report.scenario}", show_header=False)
     head.add_column("metric", style="bold")
@@ -71,7 +72,7 @@ def render(report: EvalReport, console: Console) -> None:
         head.add_row("attack_drone vs bird accuracy", _f(c.attack_drone_vs_bird, 3))
     if report.unscored_track_rows:
         head.add_row("[yellow]unscored track rows[/]", str(report.unscored_track_rows))
-    console.print(head)
+    parts.append(head)
     if report.per_class:
         t = Table(title="per class")
         for col in ("class", "targets", "tracked >= 50%", "latency med s", "never", "det->track s"):
@@ -85,7 +86,7 @@ def render(report: EvalReport, console: Console) -> None:
                 str(r.never_tracked),
                 _f(r.detect_to_track_median_s, 2),
             )
-        console.print(t)
+        parts.append(t)
     if report.alerts is not None:
         a = report.alerts
         t = Table(title="alerts", show_header=False)
@@ -113,7 +114,8 @@ def render(report: EvalReport, console: Console) -> None:
             "false border alerts (per hour)",
             f"{a.false_border_alerts} ({_f(a.false_border_alerts_per_hour)})",
         )
-        console.print(t)
+        parts.append(t)
+    return Group(*parts)
 
 
 def eval_command(
@@ -162,7 +164,7 @@ def eval_command(
     except InputError as e:
         console.print(f"[red]error:[/] {e}")
         raise typer.Exit(code=2) from e
-    render(report, console)
+    console.print(render_report(report))
     if json_out is not None:
         json_out.write_bytes(msgspec.json.format(msgspec.json.encode(report)) + b"\n")
         console.print(f"wrote {json_out}")
