@@ -137,9 +137,10 @@ def _r(x: float | None, nd: int = 1) -> float | None:
 
 
 def site_candidates(threat: ThreatPicture, raise_at: float, clear_at: float) -> list[Candidate]:
-    """Candidates for every track-site pair with p_threat >= ``clear_at``."""
+    """Candidates for every track-site pair of the threat picture (its own floor applies, so an
+    open alert sees its score fall below ``clear_at`` rather than vanish)."""
     s, tr, ctx = threat.sites, threat.tracks, threat.context
-    keep = np.flatnonzero(s.p_threat >= clear_at)
+    keep = np.arange(len(s))
     if not len(keep):
         return []
     a, b, _ = threat.frame.from_work(s.impact[keep])
@@ -190,10 +191,10 @@ def site_candidates(threat: ThreatPicture, raise_at: float, clear_at: float) -> 
 def border_candidates(
     threat: ThreatPicture, raise_at: float, clear_at: float, max_eta_s: float
 ) -> list[Candidate]:
-    """Candidates for predicted border crossings shared with partners (score >= ``clear_at``,
-    crossing within ``max_eta_s``). Sensor kinds are left out for partners that redact."""
+    """Candidates for predicted border crossings shared with partners (crossing within
+    ``max_eta_s``). Sensor kinds are left out for partners that redact."""
     bc, tr, ctx = threat.borders, threat.tracks, threat.context
-    keep = np.flatnonzero((bc.p_share >= clear_at) & (bc.eta_s <= max_eta_s))
+    keep = np.flatnonzero(bc.eta_s <= max_eta_s)
     if not len(keep):
         return []
     a, b, _ = threat.frame.from_work(bc.point[keep])
@@ -405,7 +406,7 @@ class AlertManager:
             events.extend(self._step(st, cand, t))
         for key, st in list(self._open.items()):
             if key not in seen:
-                events.extend(self._absent(st, t))
+                events.extend(self._absent(st, t, st.track_id in live_tracks))
         self._forget(t)
         return events
 
@@ -488,7 +489,7 @@ class AlertManager:
             return [self._emit(st, cand, t, "updated", "")]
         return []
 
-    def _absent(self, st: _Open, t: float) -> list[Alert]:
+    def _absent(self, st: _Open, t: float, track_alive: bool) -> list[Alert]:
         if not st.raised:
             st.pending_since = None
             if st.cleared_at is None:
@@ -498,8 +499,12 @@ class AlertManager:
             st.below_since = t
         if t - st.below_since + 1e-9 >= self._clear_dwell(st):
             why = {
-                "site_threat": "track lost, impacted or turned away",
-                "border_crossing": "track lost, crossed or turned away",
+                "site_threat": "no longer a threat to this site"
+                if track_alive
+                else "track lost or impacted",
+                "border_crossing": "no longer predicted to cross"
+                if track_alive
+                else "track lost or crossed",
                 "raid": "raid dispersed or lost",
                 "launch_area": "no longer supported by live tracks",
                 "relay": "no hostile routes nearby",
