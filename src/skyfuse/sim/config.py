@@ -328,9 +328,9 @@ def validate_config(c: SimConfig) -> None:
         "coop.adsb_pd": c.coop.adsb_pd,
         "coop.rid_pd": c.coop.rid_pd,
     }
-    for name, v in shares.items():
-        if not 0.0 <= v <= 1.0:
-            raise _bad(name, f"must be in [0, 1], got {v}")
+    for name, share in shares.items():
+        if not 0.0 <= share <= 1.0:
+            raise _bad(name, f"must be in [0, 1], got {share}")
     ranges = {
         "speed_mps": c.speed_mps,
         "altitude_m": c.altitude_m,
@@ -369,18 +369,18 @@ def validate_config(c: SimConfig) -> None:
         "coop.rid_sigma_vel_mps": c.coop.rid_sigma_vel_mps,
         "coop.report_period_s": c.coop.report_period_s,
     }
-    for name, v in sigmas.items():
-        if not v > 0.0:
-            raise _bad(name, f"must be > 0, got {v}")
+    for name, sigma in sigmas.items():
+        if not sigma > 0.0:
+            raise _bad(name, f"must be > 0, got {sigma}")
     rates = {
         "radar.clutter_rate_per_scan": c.radar.clutter_rate_per_scan,
         "acoustic.clutter_rate_per_scan": c.acoustic.clutter_rate_per_scan,
         "rf.clutter_rate_per_scan": c.rf.clutter_rate_per_scan,
         "eo.clutter_rate_per_scan": c.eo.clutter_rate_per_scan,
     }
-    for name, v in rates.items():
-        if v < 0.0:
-            raise _bad(name, f"must be >= 0, got {v}")
+    for name, rate in rates.items():
+        if rate < 0.0:
+            raise _bad(name, f"must be >= 0, got {rate}")
     if c.radar.min_range_m >= c.radar.max_range_m:
         raise _bad("radar.min_range_m", "must be below radar.max_range_m")
     if c.radar.min_elevation_deg >= c.radar.max_elevation_deg:

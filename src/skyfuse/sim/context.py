@@ -55,7 +55,7 @@ class Geography:
     border_id: str = "border-1"
 
 
-def _bearing_unit(bearing_deg: float | F64) -> F64:
+def _bearing_unit(bearing_deg: float | NDArray[np.floating]) -> F64:
     b = np.radians(np.asarray(bearing_deg, dtype=np.float64))
     return np.stack([np.sin(b), np.cos(b)], axis=-1)
 
@@ -88,7 +88,7 @@ def plan_geography(cfg: SimConfig, rng: np.random.Generator) -> Geography:
     priority = np.where(np.arange(n) < max(1, n // 3), 1, rng.integers(2, 4, n)).astype(np.int64)
     site_id = tuple(f"site-{i + 1}" for i in range(n))
 
-    launch_bearings = cfg.launch_bearing_deg + 25.0 * np.arange(cfg.launch_areas)
+    launch_bearings = cfg.launch_bearing_deg + 25.0 * np.arange(cfg.launch_areas, dtype=np.float64)
     launch_xy = cfg.launch_distance_m * _bearing_unit(launch_bearings)
 
     if cfg.border:

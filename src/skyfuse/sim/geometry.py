@@ -128,9 +128,7 @@ def in_sector_deg(az_deg: ArrayLike, start_deg: ArrayLike, end_deg: ArrayLike) -
     return np.asarray(full | (((a - s % 360.0) % 360.0) <= width))
 
 
-def polyline_crossing(
-    p0: F64, p1: F64, border: F64
-) -> tuple[NDArray[np.bool_], F64]:
+def polyline_crossing(p0: F64, p1: F64, border: F64) -> tuple[NDArray[np.bool_], F64]:
     """First crossing of segments p0 -> p1 (n, 2) with a polyline (m, 2).
 
     Returns (crossed (n,), fraction along p0 -> p1 of the first crossing in [0, 1], NaN if none).

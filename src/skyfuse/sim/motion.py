@@ -60,12 +60,12 @@ class Trajectories:
     @property
     def t_birth(self) -> F64:
         """(N,) first time alive, s."""
-        return self.kb * self.dt
+        return np.asarray(self.kb * self.dt, dtype=np.float64)
 
     @property
     def t_death(self) -> F64:
         """(N,) last time alive, s (the scenario end for targets still flying)."""
-        return self.kd * self.dt
+        return np.asarray(self.kd * self.dt, dtype=np.float64)
 
     def alive_at(self, t: float) -> IDX:
         """Ids of the targets alive at time t (s)."""
@@ -190,7 +190,21 @@ def propagate(
             dying[:] = True
         if len(act):
             _control(
-                plan, tt, act, t, dt, pos, psi, v, vz, omega, leg_end, wp_i, done, arrival, proj,
+                plan,
+                tt,
+                act,
+                t,
+                dt,
+                pos,
+                psi,
+                v,
+                vz,
+                omega,
+                leg_end,
+                wp_i,
+                done,
+                arrival,
+                proj,
                 rng,
             )
         pos_h[k] = pos
@@ -296,8 +310,11 @@ def _control(
         err = wrap_angle_rad(np.arctan2(de, dn) - psi[j])
         omega[j] = np.clip(HEADING_GAIN_PER_S * err, -plan.turn_max[tj], plan.turn_max[tj])
         z = pos[j, 2]
-        vz[j] = np.clip((plan.cruise_alt[tj] - z) / ALTITUDE_TIME_CONSTANT_S, -plan.climb_max[tj],
-                        plan.climb_max[tj])
+        vz[j] = np.clip(
+            (plan.cruise_alt[tj] - z) / ALTITUDE_TIME_CONSTANT_S,
+            -plan.climb_max[tj],
+            plan.climb_max[tj],
+        )
         final = wp_i[j] == last
         diving = final & plan.dive[tj] & (dist < z / DIVE_SLOPE)
         vz[j] = np.where(diving, -z * v[j] / np.maximum(dist, 1.0), vz[j])

@@ -114,7 +114,10 @@ class TargetPlan:
 
 def _turn_rate(speed: F64, bank_deg: float, cap: float) -> F64:
     """Coordinated-turn rate g tan(bank) / v (rad/s), capped for slow or hovering targets."""
-    return np.minimum(G_MPS2 * np.tan(np.radians(bank_deg)) / np.maximum(speed, 1.0), cap)
+    return np.asarray(
+        np.minimum(G_MPS2 * np.tan(np.radians(bank_deg)) / np.maximum(speed, 1.0), cap),
+        dtype=np.float64,
+    )
 
 
 class _Builder:
@@ -236,7 +239,9 @@ def _disc(rng: np.random.Generator, n: int, radius: float) -> F64:
     return np.stack([rad * np.sin(ang), rad * np.cos(ang)], axis=-1)
 
 
-def _ids(rng: np.random.Generator, n: int, alphabet: str, length: int, prefix: str = "") -> list[str]:
+def _ids(
+    rng: np.random.Generator, n: int, alphabet: str, length: int, prefix: str = ""
+) -> list[str]:
     """n random identifiers (ICAO 24-bit addresses, serial numbers, callsigns)."""
     chars = np.array(list(alphabet))
     picks = rng.integers(0, len(chars), (n, length))
@@ -279,10 +284,8 @@ def _generic(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         t_end = np.concatenate([life0, born_later + rng.uniform(lo, hi, n_new)])
         n = n + n_new
     else:
-        n0 = int(round(cfg.alive_at_start * n))
-        t_birth = np.concatenate(
-            [np.zeros(n0), rng.uniform(0.0, cfg.birth_window * d, n - n0)]
-        )
+        n0 = round(cfg.alive_at_start * n)
+        t_birth = np.concatenate([np.zeros(n0), rng.uniform(0.0, cfg.birth_window * d, n - n0)])
         t_end = t_birth + rng.uniform(cfg.min_lifetime_frac * d, d, n)
     speed = rng.uniform(*cfg.speed_mps, n)
     alt = rng.uniform(*cfg.altitude_m, n)
@@ -299,9 +302,7 @@ def _generic(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         heading0=rng.uniform(0.0, 2.0 * np.pi, n),
         speed=speed,
         speed_range=np.column_stack([speed, speed]),
-        alt_range=np.column_stack(
-            [np.full(n, cfg.altitude_m[0]), np.full(n, cfg.altitude_m[1])]
-        ),
+        alt_range=np.column_stack([np.full(n, cfg.altitude_m[0]), np.full(n, cfg.altitude_m[1])]),
         cruise_alt=alt,
         turn_max=_turn_rate(speed, 30.0, 0.3),
         climb_max=np.full(n, 3.0),
@@ -350,7 +351,9 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
     if has_border:
         seg = rng.integers(1, len(geo.border_xy) - 2, n_groups)
         frac = rng.uniform(0.0, 1.0, n_groups)
-        on_border = geo.border_xy[seg] + frac[:, None] * (geo.border_xy[seg + 1] - geo.border_xy[seg])
+        on_border = geo.border_xy[seg] + frac[:, None] * (
+            geo.border_xy[seg + 1] - geo.border_xy[seg]
+        )
         beyond = on_border + geo.border_normal[None, :] * 0.4 * cfg.area_radius_m
         goal_g = np.where(cross_g[:, None], beyond, goal_g)
         site_g = np.where(cross_g, -1, site_g)
@@ -364,7 +367,11 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
     n_dog = rng.integers(0, 3, n_groups)
     fr = np.sort(rng.uniform(0.2, 0.8, (n_groups, 2)), axis=1)
     lat = rng.uniform(-0.2, 0.2, (n_groups, 2)) * dist[:, None]
-    dog = launch_g[:, None, :] + fr[..., None] * direct[:, None, :] + lat[..., None] * perp[:, None, :]
+    dog = (
+        launch_g[:, None, :]
+        + fr[..., None] * direct[:, None, :]
+        + lat[..., None] * perp[:, None, :]
+    )
     wps = np.zeros((n_groups, MAX_WAYPOINTS, 2))
     wps[:, 0:2] = dog
     # Move the goal to slot n_dog (the waypoints before it are the doglegs in use).
@@ -463,7 +470,9 @@ def _multirotors(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
     if n == 0:
         return
     home = _disc(rng, n, 0.5 * cfg.area_radius_m)
-    t_birth = np.where(rng.uniform(0.0, 1.0, n) < 0.5, 0.0, rng.uniform(0.0, 0.5, n) * cfg.duration_s)
+    t_birth = np.where(
+        rng.uniform(0.0, 1.0, n) < 0.5, 0.0, rng.uniform(0.0, 0.5, n) * cfg.duration_s
+    )
     alt = rng.uniform(20.0, 150.0, n)
     coop = rng.uniform(0.0, 1.0, n) < cfg.cooperative_share
     ids = _ids(rng, n, string.ascii_uppercase + string.digits, 8, prefix="1581F")

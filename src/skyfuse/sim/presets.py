@@ -179,7 +179,9 @@ def preset(name: str, **overrides: object) -> SimConfig:
     """
     base = PRESETS.get(name)
     if base is None:
-        raise InputError("preset", f"unknown preset {name!r} (one of {sorted(PRESETS)})", field="name")
+        raise InputError(
+            "preset", f"unknown preset {name!r} (one of {sorted(PRESETS)})", field="name"
+        )
     fields = set(SimConfig.__struct_fields__)
     for k in overrides:
         if k not in fields:

@@ -89,7 +89,9 @@ def _schedules(catalog: SensorCatalog, kind: SensorKind) -> list[tuple[NDArray[n
     groups: dict[tuple[float, float, int], list[int]] = {}
     for i in catalog.sensors_of(kind):
         spec = catalog.specs[int(i)]
-        first = spec.first_scan_time_s if spec.scan_period_s is not None else spec.first_report_time_s
+        first = (
+            spec.first_scan_time_s if spec.scan_period_s is not None else spec.first_report_time_s
+        )
         n = spec.n_scans if spec.scan_period_s is not None else spec.n_reports
         period = spec.period_s
         if period is None or n is None:
@@ -123,7 +125,11 @@ def _truth(world: World, times: F64) -> Truth:
         pos[a:b] = world.proj.scenario_position(p)
         vel[a:b] = v
     return Truth(
-        time=times[ti], target_id=tid.astype(np.int64), pos=pos, vel=vel, geodetic=world.proj.geodetic
+        time=times[ti],
+        target_id=tid.astype(np.int64),
+        pos=pos,
+        vel=vel,
+        geodetic=world.proj.geodetic,
     )
 
 
@@ -176,7 +182,7 @@ def _fmt(a: F64, decimals: int) -> NDArray[np.str_]:
 def _targets_table(world: World, t_end: float) -> Targets:
     plan, geo, proj = world.plan, world.geo, world.proj
     n = len(plan)
-    site_ids = np.array(list(geo.site_id) + [""], dtype=str)
+    site_ids = np.array([*geo.site_id, ""], dtype=str)
     launch = plan.pos0.copy()
     extra: dict[str, NDArray[np.str_]] = {}
     if proj.geodetic:
@@ -239,7 +245,7 @@ def _meta(
         "seed": cfg.seed,
         "params": msgspec.to_builtins(cfg),
         "duration_s": float(cfg.duration_s),
-        "n_scan_times": int(len(times)),
+        "n_scan_times": len(times),
         "targets_ever_alive": int((world.traj.kb <= world.traj.kd).sum()),
         "alive_per_time": {
             "min": int(per_time.min()) if len(per_time) else 0,
@@ -253,7 +259,7 @@ def _meta(
         "reports_by_kind": by_kind,
         "classes": {str(c): int(n) for c, n in zip(classes, counts, strict=True)},
         "sensors_by_kind": {
-            k.label: int(len(catalog.sensors_of(k))) for k in SensorKind if len(catalog.sensors_of(k))
+            k.label: len(catalog.sensors_of(k)) for k in SensorKind if len(catalog.sensors_of(k))
         },
         "impacts_within_run": int((arrival <= cfg.duration_s).sum()),
         "border_crossings_within_run": int((cross <= cfg.duration_s).sum()),

@@ -21,7 +21,7 @@ from typing import cast
 import numpy as np
 from scipy.spatial import cKDTree
 
-from skyfuse.core.kinds import KNOWN_CLASSES, SensorKind, TargetClass
+from skyfuse.core.kinds import KNOWN_CLASSES, TargetClass
 from skyfuse.scenario.model import Coverage, SensorSpec
 from skyfuse.sim.config import SimConfig
 from skyfuse.sim.context import Geography
@@ -32,9 +32,10 @@ from skyfuse.sim.sensors.base import (
     IDX,
     Batch,
     World,
+    enu_position,
     n_reports,
     pair_aer,
-    position_fields,
+    wgs84_position,
 )
 
 NEWTON_ITERATIONS = 8
@@ -70,7 +71,8 @@ def place(cfg: SimConfig, geo: Geography, proj: MapProjection) -> list[SensorSpe
         SensorSpec(
             sensor_id=f"acoustic-{i}",
             kind="acoustic",
-            **position_fields(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
+            position_enu_m=enu_position(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
+            position_wgs84=wgs84_position(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
             noise_sigma=dict(sigma),
             report_period_s=p.report_period_s,
             first_report_time_s=p.first_report_time_s,
@@ -203,5 +205,3 @@ def observe(world: World, sensors: IDX, t: float, rng: np.random.Generator) -> B
             fv["elevation_deg"] = rng.uniform(0.0, 60.0, k)
         parts.append(Batch.make(t, fs, np.full(k, -1), fv))
     return Batch.concat(parts)
-
-

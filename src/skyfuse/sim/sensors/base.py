@@ -178,17 +178,26 @@ def n_reports(first_s: float, period_s: float, duration_s: float) -> int:
     """Number of scheduled reports first + i * period inside [0, duration)."""
     if first_s >= duration_s:
         return 0
-    return int(math.ceil((duration_s - first_s) / period_s - 1e-9))
+    return math.ceil((duration_s - first_s) / period_s - 1e-9)
 
 
-def position_fields(
-    proj: MapProjection, x: float, y: float, z: float
-) -> dict[str, tuple[float, float, float]]:
-    """`sensors.json` position of a sensor at map point (x, y, z): ENU metres or WGS-84."""
+Triple = tuple[float, float, float]
+
+
+def enu_position(proj: MapProjection, x: float, y: float, z: float) -> Triple | None:
+    """`position_enu_m` of a sensor at map point (x, y, z) metres; None in a WGS84 scenario."""
+    if proj.geodetic:
+        return None
+    return (round(x, 3), round(y, 3), round(z, 3))
+
+
+def wgs84_position(proj: MapProjection, x: float, y: float, z: float) -> Triple | None:
+    """`position_wgs84` (lat_deg, lon_deg, alt_m) of a sensor at map point (x, y, z); None in an
+    ENU scenario."""
     if not proj.geodetic:
-        return {"position_enu_m": (round(x, 3), round(y, 3), round(z, 3))}
+        return None
     lat, lon, alt = proj.geodetic_of(np.array([x, y, z]))
-    return {"position_wgs84": (round(float(lat), 9), round(float(lon), 9), round(float(alt), 3))}
+    return (round(float(lat), 9), round(float(lon), 9), round(float(alt), 3))
 
 
 def pair_aer(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from skyfuse.core.kinds import SensorKind
 from skyfuse.scenario.model import Coverage, SensorSpec
 from skyfuse.sim.config import SimConfig
 from skyfuse.sim.context import Geography
@@ -24,8 +23,9 @@ from skyfuse.sim.sensors.base import (
     OBJ,
     Batch,
     World,
+    enu_position,
     n_reports,
-    position_fields,
+    wgs84_position,
 )
 
 
@@ -44,7 +44,8 @@ def _spec(
     return SensorSpec(
         sensor_id=sensor_id,
         kind=kind,
-        **position_fields(proj, 0.0, 0.0, p.height_m),
+        position_enu_m=enu_position(proj, 0.0, 0.0, p.height_m),
+        position_wgs84=wgs84_position(proj, 0.0, 0.0, p.height_m),
         noise_sigma={"pos_m": sigma_pos, "vel_mps": sigma_vel},
         report_period_s=p.report_period_s,
         first_report_time_s=first,
@@ -183,5 +184,3 @@ def observe_remote_id(world: World, sensors: IDX, t: float, rng: np.random.Gener
     else:
         vals.update(operator_x=op_pos[:, 0], operator_y=op_pos[:, 1])
     return Batch.make(t, s, tg, vals, text={"uas_id": _text(world.plan.coop_id[tg])})
-
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skyfuse.core.kinds import KNOWN_CLASSES, SensorKind, TargetClass
+from skyfuse.core.kinds import KNOWN_CLASSES, TargetClass
 from skyfuse.scenario.model import Coverage, SensorSpec
 from skyfuse.sim.config import SimConfig
 from skyfuse.sim.context import Geography
@@ -21,11 +21,12 @@ from skyfuse.sim.sensors.base import (
     IDX,
     Batch,
     World,
+    enu_position,
     n_reports,
     pair_aer,
     pairs,
-    position_fields,
     visible,
+    wgs84_position,
 )
 
 VOCABULARY = ("attack_drone", "decoy", "multirotor", "fixed_wing_uav", "bird", "aircraft")
@@ -93,7 +94,8 @@ def place(cfg: SimConfig, geo: Geography, proj: MapProjection) -> list[SensorSpe
             SensorSpec(
                 sensor_id=f"eo-{i}",
                 kind="eo_ir",
-                **position_fields(proj, float(xy[0]), float(xy[1]), p.height_m),
+                position_enu_m=enu_position(proj, float(xy[0]), float(xy[1]), p.height_m),
+                position_wgs84=wgs84_position(proj, float(xy[0]), float(xy[1]), p.height_m),
                 noise_sigma={
                     "azimuth_deg": p.sigma_azimuth_deg,
                     "elevation_deg": p.sigma_elevation_deg,
@@ -163,5 +165,3 @@ def observe(world: World, sensors: IDX, t: float, rng: np.random.Generator) -> B
         {key: np.concatenate([vals[key], fv[key]]) for key in vals},
         class_scores=np.round(np.concatenate([scores, f_scores]), 4),
     )
-
-

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skyfuse.core.kinds import SensorKind, TargetClass
+from skyfuse.core.kinds import TargetClass
 from skyfuse.scenario.model import Coverage, SensorSpec
 from skyfuse.sim.config import SimConfig
 from skyfuse.sim.context import Geography
@@ -21,14 +21,17 @@ from skyfuse.sim.sensors.base import (
     IDX,
     Batch,
     World,
+    enu_position,
     n_reports,
     pair_aer,
     pairs,
-    position_fields,
     visible,
+    wgs84_position,
 )
 
-SEEN = tuple(int(c) for c in TargetClass if c not in (TargetClass.GROUND_EMITTER, TargetClass.UNKNOWN))
+SEEN = tuple(
+    int(c) for c in TargetClass if c not in (TargetClass.GROUND_EMITTER, TargetClass.UNKNOWN)
+)
 """Classes a radar sees (everything airborne)."""
 
 
@@ -70,7 +73,8 @@ def place(cfg: SimConfig, geo: Geography, proj: MapProjection) -> list[SensorSpe
             SensorSpec(
                 sensor_id=f"radar-{i}",
                 kind="radar",
-                **position_fields(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
+                position_enu_m=enu_position(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
+                position_wgs84=wgs84_position(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
                 noise_sigma=sigma,
                 scan_period_s=p.scan_period_s,
                 first_scan_time_s=first,
@@ -160,5 +164,3 @@ def observe(world: World, sensors: IDX, t: float, rng: np.random.Generator) -> B
         vals,
         sigmas=sigmas,
     )
-
-

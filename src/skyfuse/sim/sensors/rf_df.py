@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from skyfuse.core.kinds import SensorKind
 from skyfuse.scenario.model import Coverage, SensorSpec
 from skyfuse.sim.config import SimConfig
 from skyfuse.sim.context import Geography
@@ -25,18 +24,17 @@ from skyfuse.sim.sensors.base import (
     IDX,
     Batch,
     World,
+    enu_position,
     n_reports,
     pair_aer,
     pairs,
-    position_fields,
+    wgs84_position,
 )
 
 
 def free_space_loss_db(range_m: F64, freq_mhz: F64) -> F64:
     """Free-space path loss, dB, for range in metres and frequency in MHz."""
-    return np.asarray(
-        20.0 * np.log10(np.maximum(range_m, 1.0)) + 20.0 * np.log10(freq_mhz) - 27.55
-    )
+    return np.asarray(20.0 * np.log10(np.maximum(range_m, 1.0)) + 20.0 * np.log10(freq_mhz) - 27.55)
 
 
 def in_bands(freq_mhz: F64, bands: list[tuple[float, float]]) -> np.ndarray:
@@ -58,7 +56,8 @@ def place(cfg: SimConfig, geo: Geography, proj: MapProjection) -> list[SensorSpe
         SensorSpec(
             sensor_id=f"rf-{i}",
             kind="rf_df",
-            **position_fields(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
+            position_enu_m=enu_position(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
+            position_wgs84=wgs84_position(proj, float(xy[i, 0]), float(xy[i, 1]), p.height_m),
             noise_sigma={
                 "azimuth_deg": p.sigma_azimuth_deg,
                 "frequency_mhz": p.sigma_frequency_mhz,
@@ -124,5 +123,3 @@ def observe(world: World, sensors: IDX, t: float, rng: np.random.Generator) -> B
         np.concatenate([tgt[ti], np.full(k, -1)]),
         {key: np.concatenate([vals[key], fv[key]]) for key in vals},
     )
-
-
