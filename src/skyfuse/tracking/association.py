@@ -51,13 +51,14 @@ def spatial_gate(track_pos: F64, radius: F64, points: F64, max_pairs: int) -> tu
     pj_parts: list[IDX] = []
     kidx = np.flatnonzero(known)
     if kidx.size:
-        tree = cKDTree(points[kidx])
-        hits = tree.query_ball_point(track_pos, radius, return_sorted=False)
-        counts = np.fromiter((len(h) for h in hits), dtype=np.intp, count=n)
-        if counts.sum():
-            ti_parts.append(np.repeat(np.arange(n, dtype=np.intp), counts))
-            flat = np.fromiter((j for h in hits for j in h), dtype=np.intp, count=int(counts.sum()))
-            pj_parts.append(kidx[flat])
+        # One dual-tree query at the largest radius (all in C), then the per-track radius.
+        rmax = float(radius.max())
+        near = cKDTree(track_pos).sparse_distance_matrix(
+            cKDTree(points[kidx]), rmax, output_type="ndarray"
+        )
+        ok = near["v"] <= radius[near["i"]]
+        ti_parts.append(near["i"][ok].astype(np.intp))
+        pj_parts.append(kidx[near["j"][ok]])
     uidx = np.flatnonzero(~known)
     if uidx.size:
         ti_parts.append(np.repeat(np.arange(n, dtype=np.intp), uidx.size))

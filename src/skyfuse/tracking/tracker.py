@@ -43,6 +43,7 @@ from skyfuse.tracking.filters import (
     imm_mix,
     imm_mode_update,
     innovation_cov,
+    inv_logdet,
     kalman_update,
     mahalanobis2,
     mode_transition,
@@ -408,10 +409,10 @@ class Tracker:
         zhat, H = model.predict(self.x[idx[ti]], meas.sensor[pj], self.catalog)
         nu = model.residual(meas.z[pj], zhat)
         S = innovation_cov(self.P[idx[ti]], H, meas.R[pj])
-        d2 = mahalanobis2(nu, S)
+        Si, logdet = inv_logdet(S)
+        d2 = np.einsum("ki,kij,kj->k", nu, Si, nu)
         keep = d2 < c.gate_chi2
-        ti, pj, d2, S = ti[keep], pj[keep], d2[keep], S[keep]
-        _, logdet = np.linalg.slogdet(S)
+        ti, pj, d2, logdet = ti[keep], pj[keep], d2[keep], logdet[keep]
         loglik = -0.5 * (d2 + logdet + model.dim * _LOG_2PI)
         pd = self.pd[s]
         log_lr = np.minimum(np.log(pd) + loglik - np.log(self.clutter_density[s]), 700.0)

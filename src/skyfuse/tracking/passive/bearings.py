@@ -111,6 +111,7 @@ class Bearings:
         min_range: (n,) coverage minimum range, m.
         max_range: (n,) coverage maximum range, m (the largest per-class range if given).
         frequency: (n,) acoustic fundamental (Hz) or RF carrier (MHz), NaN if absent.
+        sigma_frequency: (n,) its 1-sigma noise in the same unit, NaN if unknown.
     """
 
     index: I64
@@ -128,6 +129,7 @@ class Bearings:
     min_range: F64
     max_range: F64
     frequency: F64
+    sigma_frequency: F64
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
@@ -166,6 +168,7 @@ class Bearings:
             self.min_range[idx],
             self.max_range[idx],
             self.frequency[idx],
+            self.sigma_frequency[idx],
         )
 
     @staticmethod
@@ -197,6 +200,7 @@ class Bearings:
             z,
             z,
             z,
+            z,
         )
 
 
@@ -210,6 +214,8 @@ class BearingSensors:
         max_range: (S,) largest coverage range, m (max over `max_range_m_by_class` too).
         sigma_az: (S,) default azimuth noise, radians (NaN if the sensor gives none).
         sigma_el: (S,) default elevation noise, radians (NaN if none).
+        sigma_frequency: (S,) default noise of the frequency feature: ``fundamental_hz`` (Hz) for
+            acoustic sensors, ``frequency_mhz`` (MHz) for the others; NaN if none.
     """
 
     catalog: SensorCatalog
@@ -217,6 +223,7 @@ class BearingSensors:
     max_range: F64
     sigma_az: F64
     sigma_el: F64
+    sigma_frequency: F64
 
     @staticmethod
     def build(catalog: SensorCatalog) -> BearingSensors:
@@ -234,6 +241,11 @@ class BearingSensors:
             max_range,
             np.radians(catalog.default_sigma("azimuth_deg")),
             np.radians(catalog.default_sigma("elevation_deg")),
+            np.where(
+                catalog.kind == int(SensorKind.ACOUSTIC),
+                catalog.default_sigma("fundamental_hz"),
+                catalog.default_sigma("frequency_mhz"),
+            ),
         )
 
 
@@ -280,11 +292,12 @@ def bearings_from_reports(
         raise fail(int(bad[0]), "sigma_elevation_deg", "no elevation noise in report or sensor")
     kind = kind_all[idx]
     c = np.where(kind == int(SensorKind.ACOUSTIC), catalog.speed_of_sound_mps[sensor], np.inf)
-    freq = np.where(
-        kind == int(SensorKind.ACOUSTIC),
-        reports.col("fundamental_hz")[idx],
-        reports.col("frequency_mhz")[idx],
+    acoustic = kind == int(SensorKind.ACOUSTIC)
+    freq = np.where(acoustic, reports.col("fundamental_hz")[idx], reports.col("frequency_mhz")[idx])
+    sf = np.where(
+        acoustic, reports.sigma("fundamental_hz")[idx], reports.sigma("frequency_mhz")[idx]
     )
+    sf = np.where(np.isfinite(sf), sf, sensors.sigma_frequency[sensor])
     return Bearings(
         index=idx.astype(np.int64),
         det_id=reports.det_id[idx],
@@ -301,4 +314,5 @@ def bearings_from_reports(
         min_range=sensors.min_range[sensor],
         max_range=sensors.max_range[sensor],
         frequency=freq,
+        sigma_frequency=sf,
     )
