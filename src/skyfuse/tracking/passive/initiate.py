@@ -1,0 +1,781 @@
+"""Track initiation (and passive-only tracking) from bearings: acoustic, RF-DF, EO/IR.
+
+Pipeline of one `BearingTracker.process` call (any batch of bearings, in time order):
+
+1. **Gate and update** existing candidates/tracks: for each bearing, tracks within the sensor's
+   reach are found with a cKDTree on track positions; each pair gets the delay-aware,
+   retrodicting EKF innovation (`oosm.bearing_innovation`), a chi-square gate on the angles and a
+   gate on the Doppler-corrected frequency (acoustic fundamental ``f0 = f (c + v_r) / c``; RF
+   carrier). A bearing goes to at most one track and a track takes at most one bearing per
+   round (mutual best NIS), so crossing bearings cannot feed two targets.
+2. **Pair the leftovers** with buffered unused bearings of *other* sensors heard within a short
+   window (sensor neighbours within the sum of their ranges from a cKDTree on sensor positions:
+   no all-pairs over the country). Each pair is intersected in 3-D (`triangulate`), rejected
+   unless both rays point at it, it lies inside both sensors' coverage, the elevations and
+   frequencies agree and the height is plausible; mutual-best pairs seed candidates at the mean
+   emission time (propagation delay removed with the fix's range).
+3. **Confirm** a candidate only after it has been re-confirmed by later bearings: enough updates
+   over enough time, from at least two sensors, with a consistent mean NIS, a bounded position
+   uncertainty and a plausible speed. A ghost (rays of two different targets crossing) fails
+   these: later bearings of its two "parents" stop agreeing in elevation, frequency and motion,
+   and the real targets' candidates take the bearings first.
+
+Confirmed candidates are either handed to the main tracker (`Births`, ``handoff=True``) or kept
+and maintained here as passive-only tracks (``handoff=False``, a standalone bearings tracker).
+
+State ``[x, y, z, vx, vy, vz]`` in the working frame, m and m/s; times in s from scenario start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+from scipy.stats import chi2 as chi2_dist
+
+from skyfuse.core.kinds import SensorKind
+from skyfuse.core.picture import Picture, TrackStatus
+from skyfuse.tracking.passive.bearings import Bearings, BearingSensors
+from skyfuse.tracking.passive.delay import emission_offset
+from skyfuse.tracking.passive.oosm import (
+    UpdateRecord,
+    bearing_innovation,
+    cross_update,
+    cv_process_noise,
+    cv_transition,
+    update_record,
+)
+from skyfuse.tracking.passive.triangulate import intersect_rays
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+BOOL = NDArray[np.bool_]
+
+ACOUSTIC = int(SensorKind.ACOUSTIC)
+N_SLOTS = 8
+"""Distinct sensors whose hits are counted per candidate (more are folded into the last slot)."""
+RF_DF = int(SensorKind.RF_DF)
+
+
+@dataclass(frozen=True, slots=True)
+class InitiatorConfig:
+    """Tuning of `BearingTracker` (units in the names; defaults for Shahed-class targets).
+
+    Attributes:
+        q: CV process noise spectral density, m^2/s^3.
+        gate_prob: chi-square gate probability for bearing innovations.
+        freq_gate_sigma: gate on the Doppler-corrected frequency, in sigmas.
+        freq_drift: random-walk density of a target's frequency, unit^2/s (engine throttle).
+        pair_window_s: largest arrival-time difference of two bearings forming a pair.
+        buffer_s: how long unused bearings wait for a partner.
+        height_m, sigma_height_m: height prior of a fresh fix (above the first sensor).
+        min_height_m, max_height_m: plausible heights of a fix above its sensor, m.
+        sigma_speed_mps: initial horizontal velocity 1-sigma of a candidate; vertical is 1/5.
+        max_speed_mps: faster candidates are implausible and dropped.
+        confirm_age_s, confirm_hits, confirm_sensors, confirm_hits_per_sensor: re-confirmation
+            needed to confirm: age, bearings, and sensors each giving that many bearings.
+        confirm_age_2_s: the longer age needed when only ``confirm_sensors`` sensors (not more)
+            back the candidate (two-site geometry is where ghosts live).
+        max_mean_nis: confirmation needs mean NIS per degree of freedom below this.
+        max_pos_sigma_m: confirmation needs every position standard deviation below this.
+        candidate_timeout_s: a candidate with no update for this long is dropped.
+        track_timeout_s: a confirmed passive track with no update for this long is deleted.
+        reach_margin_m: slack on coverage ranges when gating and pairing.
+    """
+
+    q: float = 2.0
+    gate_prob: float = 0.997
+    freq_gate_sigma: float = 4.0
+    freq_drift: float = 0.05
+    pair_window_s: float = 2.5
+    buffer_s: float = 4.0
+    height_m: float = 1000.0
+    sigma_height_m: float = 2000.0
+    min_height_m: float = -100.0
+    max_height_m: float = 6000.0
+    sigma_speed_mps: float = 40.0
+    max_speed_mps: float = 150.0
+    confirm_age_s: float = 6.0
+    confirm_age_2_s: float = 10.0
+    confirm_hits: int = 8
+    confirm_sensors: int = 2
+    confirm_hits_per_sensor: int = 3
+    max_mean_nis: float = 2.5
+    max_pos_sigma_m: float = 300.0
+    candidate_timeout_s: float = 4.0
+    track_timeout_s: float = 8.0
+    reach_margin_m: float = 500.0
+
+
+@dataclass(frozen=True, slots=True)
+class Births:
+    """Candidates confirmed in one call, to become tracks of the main tracker.
+
+    Attributes:
+        state: (n, 6) state at ``time``; cov: (n, 6, 6).
+        time: (n,) state times, s (emission time of the last bearing used).
+        first_time: (n,) time the candidate was seeded, s.
+        n_updates: (n,) bearings used (seed pair included).
+        frequency: (n, 2) Doppler-corrected acoustic fundamental (Hz) and RF carrier (MHz),
+            NaN where unknown.
+        sensor_mask: (n,) bit mask of `SensorKind` codes that fed the candidate.
+    """
+
+    state: F64
+    cov: F64
+    time: F64
+    first_time: F64
+    n_updates: NDArray[np.int32]
+    frequency: F64
+    sensor_mask: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return int(self.time.shape[0])
+
+
+_FIELDS = (
+    "track_id",
+    "x",
+    "P",
+    "t",
+    "first_time",
+    "last_hit",
+    "n_hits",
+    "sensor_bits",
+    "kind_mask",
+    "freq",
+    "freq_var",
+    "nis_sum",
+    "dof_sum",
+    "nis_avg",
+    "slot_sensor",
+    "slot_hits",
+    "confirmed",
+    "rec_time",
+    "rec_prev",
+    "rec_g",
+    "rec_M",
+    "rec_A",
+)
+
+
+class _TrackArrays:
+    """Columns of the candidates/tracks (one row each); rows are added and removed in bulk."""
+
+    def __init__(self) -> None:
+        self.track_id = np.zeros(0, np.int64)
+        self.x = np.zeros((0, 6))
+        self.P = np.zeros((0, 6, 6))
+        self.t = np.zeros(0)
+        self.first_time = np.zeros(0)
+        self.last_hit = np.zeros(0)
+        self.n_hits = np.zeros(0, np.int32)
+        self.sensor_bits = np.zeros(0, np.uint64)
+        self.kind_mask = np.zeros(0, np.int32)
+        self.freq = np.zeros((0, 2))
+        self.freq_var = np.zeros((0, 2))
+        self.nis_sum = np.zeros(0)
+        self.dof_sum = np.zeros(0)
+        self.nis_avg = np.zeros(0)
+        self.slot_sensor = np.zeros((0, N_SLOTS), np.int64)
+        self.slot_hits = np.zeros((0, N_SLOTS), np.int32)
+        self.confirmed = np.zeros(0, bool)
+        self.rec_time = np.zeros(0)
+        self.rec_prev = np.zeros(0)
+        self.rec_g = np.zeros((0, 6))
+        self.rec_M = np.zeros((0, 6, 6))
+        self.rec_A = np.zeros((0, 6, 6))
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    def keep(self, mask: BOOL) -> None:
+        for f in _FIELDS:
+            setattr(self, f, getattr(self, f)[mask])
+
+    def append(self, other: dict[str, NDArray[np.generic]]) -> None:
+        for f in _FIELDS:
+            setattr(self, f, np.concatenate([getattr(self, f), other[f]]))
+
+    def record(self, rows: NDArray[np.intp]) -> UpdateRecord:
+        return UpdateRecord(
+            self.rec_time[rows],
+            self.rec_prev[rows],
+            self.rec_g[rows],
+            self.rec_M[rows],
+            self.rec_A[rows],
+        )
+
+
+def _popcount(bits: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """Number of set bits of each uint64."""
+    b = bits.copy()
+    count = np.zeros(b.shape, np.int64)
+    while np.any(b):
+        count += (b & np.uint64(1)).astype(np.int64)
+        b >>= np.uint64(1)
+    return count
+
+
+def _sensor_bit(sensor: NDArray[np.int32]) -> NDArray[np.uint64]:
+    """One bit per sensor (sensor index mod 64) for counting distinct sensors."""
+    return np.asarray(np.left_shift(np.uint64(1), sensor.astype(np.uint64) % np.uint64(64)))
+
+
+def doppler_free_frequency(
+    f_obs: F64, sigma_f: F64, c: F64, u: F64, vel: F64, P_vel: F64
+) -> tuple[F64, F64]:
+    """Emitted frequency ``f0 = f (c + v_r) / c`` and its variance from an observed one.
+
+    ``u`` (n, 3) unit line of sight sensor -> target, ``vel`` (n, 3) target velocity (m/s),
+    ``v_r = u . vel`` (positive away), ``P_vel`` (n, 3, 3) velocity covariance; ``c = inf``
+    (radio) gives ``f0 = f``. The variance adds the frequency noise and the radial-speed
+    uncertainty ``(f / c)^2 u' P_vel u``.
+    """
+    finite = np.isfinite(c)
+    cf = np.where(finite, c, 1.0)
+    vr = np.einsum("ni,ni->n", u, vel)
+    corr = np.where(finite, (cf + vr) / cf, 1.0)
+    var_vr = np.einsum("ni,nij,nj->n", u, P_vel, u)
+    var = (sigma_f * corr) ** 2 + np.where(finite, (f_obs / cf) ** 2 * var_vr, 0.0)
+    return f_obs * corr, var
+
+
+class BearingTracker:
+    """Initiates tracks from bearings alone and (optionally) maintains passive-only tracks.
+
+    Feed it bearings in non-decreasing time order with `process`. With ``handoff=True`` it
+    returns `Births` for the main tracker and forgets them; with ``handoff=False`` confirmed
+    tracks stay here and `picture` reports them.
+    """
+
+    def __init__(
+        self,
+        sensors: BearingSensors,
+        config: InitiatorConfig | None = None,
+        *,
+        handoff: bool = False,
+        first_track_id: int = 1,
+    ) -> None:
+        self.sensors = sensors
+        self.cfg = config or InitiatorConfig()
+        self.handoff = handoff
+        self.next_id = first_track_id
+        self.tracks = _TrackArrays()
+        self.buffer = Bearings.empty()
+        self.deleted: list[int] = []
+        self.time = -np.inf
+        self.assoc_det: list[I64] = []
+        self.assoc_track: list[I64] = []
+        cat = sensors.catalog
+        self._reach = np.where(np.isfinite(sensors.max_range), sensors.max_range, 1e5)
+        bearing_kinds = [int(k) for k in (SensorKind.ACOUSTIC, SensorKind.RF_DF, SensorKind.EO_IR)]
+        self._bearing_sensors = np.flatnonzero(np.isin(cat.kind, bearing_kinds))
+        self._sensor_tree = (
+            cKDTree(cat.position[self._bearing_sensors]) if self._bearing_sensors.size else None
+        )
+        self._max_reach = (
+            float(self._reach[self._bearing_sensors].max()) if self._bearing_sensors.size else 0.0
+        )
+        self._gate = {d: float(chi2_dist.ppf(self.cfg.gate_prob, d)) for d in (1, 2, 3, 4)}
+
+    # -- public ----------------------------------------------------------------------------
+    def process(self, bearings: Bearings) -> Births:
+        """Use a batch of bearings (sorted by time): update, seed, confirm. Returns births."""
+        if len(bearings) == 0:
+            return self._births(np.zeros(0, np.intp))
+        now = float(bearings.time.max())
+        if now < self.time:
+            raise ValueError(f"BearingTracker.process: time {now} before previous {self.time}")
+        self.time = now
+        self._expire(now)
+        leftover = self._update_tracks(bearings)
+        self._seed(bearings.take(leftover), now)
+        return self._confirm(now)
+
+    def associations(self) -> tuple[I64, I64]:
+        """(det_id, track_id) pairs of bearings used since the last call (then cleared)."""
+        det = np.concatenate(self.assoc_det) if self.assoc_det else np.zeros(0, np.int64)
+        trk = np.concatenate(self.assoc_track) if self.assoc_track else np.zeros(0, np.int64)
+        self.assoc_det, self.assoc_track = [], []
+        return det.astype(np.int64), trk.astype(np.int64)
+
+    def picture(self, time: float, *, confirmed_only: bool = True) -> Picture:
+        """The passive tracks predicted (CV) to ``time``, as a `Picture`."""
+        tr = self.tracks
+        rows = np.flatnonzero(tr.confirmed) if confirmed_only else np.arange(len(tr))
+        dt = time - tr.t[rows]
+        F = cv_transition(dt)
+        x = np.einsum("nij,nj->ni", F, tr.x[rows])
+        P = np.einsum("nij,njk,nlk->nil", F, tr.P[rows], F) + cv_process_noise(dt, self.cfg.q)
+        n = rows.size
+        return Picture(
+            time=time,
+            frame=self.sensors.catalog.frame,
+            track_id=tr.track_id[rows],
+            state=x,
+            cov=P,
+            status=np.where(
+                tr.confirmed[rows], int(TrackStatus.CONFIRMED), int(TrackStatus.TENTATIVE)
+            ).astype(np.int8),
+            first_time=tr.first_time[rows],
+            last_update_time=tr.last_hit[rows],
+            n_updates=tr.n_hits[rows],
+            mode_prob=np.ones((n, 1)),
+            static=np.zeros(n, bool),
+            coop_id=np.full(n, None, dtype=object),
+            spoof_suspect=np.zeros(n, bool),
+            sensor_mask=tr.kind_mask[rows],
+        )
+
+    # -- steps -----------------------------------------------------------------------------
+    def _expire(self, now: float) -> None:
+        tr = self.tracks
+        timeout = np.where(tr.confirmed, self.cfg.track_timeout_s, self.cfg.candidate_timeout_s)
+        alive = (now - tr.last_hit) <= timeout
+        self.deleted.extend(int(i) for i in tr.track_id[~alive & tr.confirmed])
+        tr.keep(alive)
+        if len(self.buffer):
+            self.buffer = self.buffer.take(self.buffer.time >= now - self.cfg.buffer_s)
+
+    def _candidate_pairs(self, bearings: Bearings) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """(track row, bearing row) pairs with the track within the bearing sensor's reach."""
+        tr = self.tracks
+        if len(tr) == 0 or len(bearings) == 0:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        tree = cKDTree(tr.x[:, :3])
+        sensors, inverse = np.unique(bearings.sensor, return_inverse=True)
+        reach = self._reach[sensors] + self.cfg.reach_margin_m
+        near = tree.query_ball_point(self.sensors.catalog.position[sensors], reach)
+        counts = np.array([len(a) for a in near], dtype=np.intp)
+        flat = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
+        # Expand: every bearing of sensor j pairs with the tracks near sensor j.
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        order = np.argsort(inverse, kind="stable")
+        per_sensor = np.bincount(inverse, minlength=sensors.size)
+        b_rows: list[NDArray[np.intp]] = []
+        t_rows: list[NDArray[np.intp]] = []
+        b_start = np.concatenate(([0], np.cumsum(per_sensor)))
+        for j in np.flatnonzero((counts > 0) & (per_sensor > 0)):
+            bs = order[b_start[j] : b_start[j + 1]]
+            ts = flat[starts[j] : starts[j + 1]]
+            b_rows.append(np.repeat(bs, ts.size))
+            t_rows.append(np.tile(ts, bs.size))
+        if not b_rows:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp)
+        return np.concatenate(t_rows), np.concatenate(b_rows)
+
+    def _gate_pairs(
+        self, ti: NDArray[np.intp], bi: NDArray[np.intp], bearings: Bearings
+    ) -> tuple[BOOL, F64]:
+        """Angle and frequency gates for pairs; returns (pass mask, cost = NIS per dof)."""
+        tr = self.tracks
+        b = bearings.take(bi)
+        P_tau, _, H, res, R, _ = bearing_innovation(
+            tr.x[ti], tr.P[ti], tr.t[ti], b, self.cfg.q, tr.record(ti)
+        )
+        S = np.einsum("nij,njk,nlk->nil", H, P_tau, H) + R
+        nis = np.einsum("ni,nij,nj->n", res, np.linalg.inv(S), res)
+        dof = np.where(b.has_el, 2, 1)
+        gate = np.where(dof == 2, self._gate[2], self._gate[1])
+        ok = nis <= gate
+        f_ok, z2 = self._frequency_gate(ti, b)
+        # Cost per degree of freedom, the frequency test counting as one more dimension.
+        known = np.isfinite(z2)
+        cost = (nis + np.where(known, z2, 0.0)) / (dof + known)
+        return ok & f_ok, cost
+
+    def _frequency_gate(self, ti: NDArray[np.intp], b: Bearings) -> tuple[BOOL, F64]:
+        """Frequency gate for pairs: (ok, normalised squared difference or NaN if unknown)."""
+        ok, f0, var = self._frequency_check(ti, b)
+        slot = np.where(b.kind == ACOUSTIC, 0, 1)
+        ref = self.tracks.freq[ti, slot]
+        with np.errstate(invalid="ignore"):
+            z2 = (f0 - ref) ** 2 / (var + self.tracks.freq_var[ti, slot])
+        return ok, z2
+
+    def _frequency_check(self, ti: NDArray[np.intp], b: Bearings) -> tuple[BOOL, F64, F64]:
+        """Frequency gate for pairs; returns (ok, f0, var f0) of each pair's bearing."""
+        tr = self.tracks
+        x = tr.x[ti]
+        slot = np.where(b.kind == ACOUSTIC, 0, 1)
+        d = x[:, :3] - b.origin
+        u = d / np.maximum(np.linalg.norm(d, axis=1), 1e-9)[:, None]
+        f0, var = doppler_free_frequency(
+            b.frequency, b.sigma_frequency, b.speed_of_sound, u, x[:, 3:], tr.P[ti][:, 3:, 3:]
+        )
+        usable = np.isfinite(f0) & np.isfinite(var) & (b.kind != int(SensorKind.EO_IR))
+        ref = tr.freq[ti, slot]
+        ref_var = tr.freq_var[ti, slot]
+        known = usable & np.isfinite(ref)
+        with np.errstate(invalid="ignore"):
+            z2 = (f0 - ref) ** 2 / (var + ref_var)
+        ok = ~known | (z2 <= self.cfg.freq_gate_sigma**2)
+        return ok, np.where(usable, f0, np.nan), np.where(usable, var, np.nan)
+
+    def _update_tracks(self, bearings: Bearings) -> NDArray[np.intp]:
+        """Gate, assign (mutual best, rounds) and update; returns the unused bearing rows."""
+        used = np.zeros(len(bearings), bool)
+        ti_all, bi_all = self._candidate_pairs(bearings)
+        if ti_all.size:
+            ok, cost = self._gate_pairs(ti_all, bi_all, bearings)
+            ti_all, bi_all, cost = ti_all[ok], bi_all[ok], cost[ok]
+        n_sensors = max(len(self.sensors.catalog), 1)
+        taken = np.zeros(0, np.int64)  # (track row, sensor) slots filled in this batch
+        while ti_all.size:
+            # Mutual best: each bearing's cheapest track, then each track's cheapest bearing.
+            order = np.lexsort((cost, bi_all))
+            first_b = np.r_[True, bi_all[order][1:] != bi_all[order][:-1]]
+            cand = order[first_b]
+            order2 = cand[np.lexsort((cost[cand], ti_all[cand]))]
+            first_t = np.r_[True, ti_all[order2][1:] != ti_all[order2][:-1]]
+            win = order2[first_t]
+            self._apply(ti_all[win], bearings.take(bi_all[win]))
+            used[bi_all[win]] = True
+            self.assoc_det.append(bearings.det_id[bi_all[win]])
+            self.assoc_track.append(self.tracks.track_id[ti_all[win]])
+            slot = ti_all.astype(np.int64) * n_sensors + bearings.sensor[bi_all]
+            taken = np.concatenate([taken, slot[win]])
+            # Next round: unused bearings on tracks that have no bearing of that sensor yet,
+            # re-gated on the updated tracks.
+            keep = ~used[bi_all] & ~np.isin(slot, taken)
+            ti_all, bi_all = ti_all[keep], bi_all[keep]
+            if ti_all.size:
+                ok, cost = self._gate_pairs(ti_all, bi_all, bearings)
+                ti_all, bi_all, cost = ti_all[ok], bi_all[ok], cost[ok]
+        return np.flatnonzero(~used)
+
+    def _apply(self, ti: NDArray[np.intp], b: Bearings) -> None:
+        """Update tracks ``ti`` (distinct) with one bearing each at the emission time."""
+        tr = self.tracks
+        q = self.cfg.q
+        x, P, t = tr.x[ti], tr.P[ti], tr.t[ti]
+        delta = emission_offset(x[:, :3], x[:, 3:], t, b.time, b.origin, b.speed_of_sound)
+        fwd = delta >= 0.0
+        # Forward rows: predict to the emission time and update there (state time moves).
+        dt = np.where(fwd, delta, 0.0)
+        F = cv_transition(dt)
+        x_p = np.einsum("nij,nj->ni", F, x)
+        P_p = np.einsum("nij,njk,nlk->nil", F, P, F) + cv_process_noise(dt, q)
+        t_p = t + dt
+        rec = tr.record(ti)
+        P_tau, C, H, res, R, _ = bearing_innovation(x_p, P_p, t_p, b, q, rec)
+        x_n, P_n, nis = cross_update(x_p, P_p, P_tau, C, H, res, R)
+        S = np.einsum("nij,njk,nlk->nil", H, P_tau, H) + R
+        new_rec = update_record(t_p, t, P_p, H, np.linalg.inv(S), res)
+        _, f0, fvar = self._frequency_check(ti, b)
+        _, fz2 = self._frequency_gate(ti, b)
+        tr.x[ti], tr.P[ti], tr.t[ti] = x_n, P_n, t_p
+        tr.last_hit[ti] = np.maximum(tr.last_hit[ti], b.time)
+        tr.n_hits[ti] += 1
+        tr.sensor_bits[ti] |= _sensor_bit(b.sensor)
+        tr.kind_mask[ti] |= np.left_shift(1, b.kind.astype(np.int32))
+        # Consistency: angle NIS plus the frequency test (one more degree of freedom).
+        f_known = np.isfinite(fz2)
+        nis_all = nis + np.where(f_known, fz2, 0.0)
+        dof = np.where(b.has_el, 2, 1) + f_known
+        tr.nis_sum[ti] += nis_all
+        tr.dof_sum[ti] += dof
+        tr.nis_avg[ti] = 0.8 * tr.nis_avg[ti] + 0.2 * nis_all / dof
+        self._count_sensor(ti, b.sensor.astype(np.int64))
+        # Update record for A1 only on forward (in-sequence) rows; late rows invalidate it.
+        tr.rec_time[ti] = np.where(fwd, new_rec.time, np.nan)
+        tr.rec_prev[ti] = np.where(fwd, new_rec.prev_time, np.nan)
+        tr.rec_g[ti], tr.rec_M[ti], tr.rec_A[ti] = new_rec.g, new_rec.M, new_rec.A
+        self._fuse_frequency(ti, b, f0, fvar)
+
+    def _count_sensor(self, ti: NDArray[np.intp], sensor: I64) -> None:
+        """Count a hit of ``sensor`` on tracks ``ti`` (distinct rows) in their sensor slots."""
+        tr = self.tracks
+        slots = tr.slot_sensor[ti]
+        match = slots == sensor[:, None]
+        empty = slots < 0
+        col = np.where(
+            match.any(axis=1),
+            np.argmax(match, axis=1),
+            np.where(empty.any(axis=1), np.argmax(empty, axis=1), N_SLOTS - 1),
+        )
+        tr.slot_sensor[ti, col] = np.where(
+            match.any(axis=1) | empty.any(axis=1), sensor, slots[np.arange(ti.size), col]
+        )
+        tr.slot_hits[ti, col] += 1
+
+    def _fuse_frequency(self, ti: NDArray[np.intp], b: Bearings, f0: F64, fvar: F64) -> None:
+        tr = self.tracks
+        slot = np.where(b.kind == ACOUSTIC, 0, 1)
+        ok = np.isfinite(f0)
+        ti, slot, f0, fvar = ti[ok], slot[ok], f0[ok], fvar[ok]
+        ref = tr.freq[ti, slot]
+        rv = tr.freq_var[ti, slot] + self.cfg.freq_drift
+        new = ~np.isfinite(ref)
+        k = np.where(new, 1.0, rv / (rv + fvar))
+        tr.freq[ti, slot] = np.where(new, f0, ref + k * (f0 - ref))
+        tr.freq_var[ti, slot] = np.where(new, fvar, (1.0 - k) * rv)
+
+    def _seed(self, fresh: Bearings, now: float) -> None:
+        """Pair fresh unused bearings with buffered ones of neighbouring sensors; seed tracks."""
+        cfg = self.cfg
+        pool = Bearings.concat([self.buffer, fresh])
+        n_old = len(self.buffer)
+        if len(fresh) == 0 or self._sensor_tree is None:
+            self.buffer = pool
+            return
+        new_idx = np.arange(n_old, len(pool))
+        # Pairs (fresh i, pool j): different, neighbouring sensors, close arrival times.
+        sensors = np.unique(fresh.sensor)
+        reach = self._reach[sensors] + self._max_reach + cfg.reach_margin_m
+        neigh = self._sensor_tree.query_ball_point(self.sensors.catalog.position[sensors], reach)
+        ii: list[NDArray[np.intp]] = []
+        jj: list[NDArray[np.intp]] = []
+        for s, nb_local in zip(sensors, neigh, strict=True):
+            nb = self._bearing_sensors[np.asarray(nb_local, dtype=np.intp)]
+            fi = new_idx[fresh.sensor == s]
+            pj = np.flatnonzero(np.isin(pool.sensor, nb) & (pool.sensor != s))
+            if fi.size == 0 or pj.size == 0:
+                continue
+            a = np.repeat(fi, pj.size)
+            bb = np.tile(pj, fi.size)
+            # Each unordered fresh-fresh pair once.
+            keep = (bb < n_old) | (bb > a) | ~np.isin(pool.sensor[bb], sensors)
+            ii.append(a[keep])
+            jj.append(bb[keep])
+        if not ii:
+            self.buffer = pool
+            return
+        i = np.concatenate(ii)
+        j = np.concatenate(jj)
+        close = np.abs(pool.time[i] - pool.time[j]) <= cfg.pair_window_s
+        i, j = i[close], j[close]
+        used = self._fix_pairs(pool, i, j, now)
+        self.buffer = pool.take(~used)
+
+    def _fix_pairs(
+        self, pool: Bearings, i: NDArray[np.intp], j: NDArray[np.intp], now: float
+    ) -> BOOL:
+        """Intersect bearing pairs, filter, pick mutual-best fixes, seed candidates."""
+        cfg = self.cfg
+        used = np.zeros(len(pool), bool)
+        if i.size == 0:
+            return used
+        rows = np.stack([i, j], axis=1)
+        frame = self.sensors.catalog.frame
+        up = frame.up(pool.origin[i])
+        fix = intersect_rays(
+            pool.origin[rows],
+            pool.az[rows],
+            pool.el[rows],
+            pool.sigma_az[rows],
+            pool.sigma_el[rows],
+            pool.rotation[rows],
+            np.ones(rows.shape, bool),
+            up,
+            height_m=cfg.height_m,
+            sigma_height_m=cfg.sigma_height_m,
+        )
+        height = np.einsum("gi,gi->g", up, fix.point - pool.origin[i])
+        ok = np.all(fix.along > 0.0, axis=1)
+        ok &= np.all(fix.range <= pool.max_range[rows] + cfg.reach_margin_m, axis=1)
+        ok &= np.all(fix.range >= pool.min_range[rows], axis=1)
+        ok &= (height >= cfg.min_height_m) & (height <= cfg.max_height_m)
+        thr = chi2_dist.ppf(cfg.gate_prob, np.maximum(fix.dof, 1))
+        ok &= (fix.dof <= 0) | (fix.chi2 <= thr)
+        # Emission times from the fix's ranges; the seed refers to their mean.
+        t_emit = pool.time[rows] - fix.range / pool.speed_of_sound[rows]
+        # Frequencies of the two rays must agree up to the Doppler spread of a plausible speed.
+        same_kind = pool.kind[i] == pool.kind[j]
+        f1, f2 = pool.frequency[i], pool.frequency[j]
+        c = pool.speed_of_sound[i]
+        doppler = np.where(
+            np.isfinite(c), cfg.max_speed_mps / np.where(np.isfinite(c), c, 1.0), 0.0
+        )
+        tol = 2.0 * doppler * np.fmax(f1, f2) + 3.0 * np.hypot(
+            pool.sigma_frequency[i], pool.sigma_frequency[j]
+        )
+        with np.errstate(invalid="ignore"):
+            f_bad = same_kind & (np.abs(f1 - f2) > tol)
+        ok &= ~f_bad
+        g = np.flatnonzero(ok)
+        if g.size == 0:
+            return used
+        # Mutual best by position uncertainty: each bearing keeps its tightest fix (the tiny
+        # index term breaks exact ties so a bearing seeds at most one candidate).
+        score = np.trace(fix.cov[g], axis1=1, axis2=2) * (1.0 + 1e-9 * np.arange(g.size))
+        best = np.full(len(pool), np.inf)
+        np.minimum.at(best, i[g], score)
+        np.minimum.at(best, j[g], score)
+        win = g[(score <= best[i[g]]) & (score <= best[j[g]])]
+        if win.size == 0:
+            return used
+        used[i[win]] = True
+        used[j[win]] = True
+        ids = self._new_tracks(pool, i[win], j[win], fix.point[win], fix.cov[win], t_emit[win])
+        self.assoc_det.extend([pool.det_id[i[win]], pool.det_id[j[win]]])
+        self.assoc_track.extend([ids, ids])
+        return used
+
+    def _new_tracks(
+        self,
+        pool: Bearings,
+        i: NDArray[np.intp],
+        j: NDArray[np.intp],
+        point: F64,
+        cov: F64,
+        t_emit: F64,
+    ) -> I64:
+        cfg = self.cfg
+        n = i.size
+        t0 = t_emit.mean(axis=1)
+        spread = np.abs(t_emit[:, 0] - t_emit[:, 1])
+        x = np.zeros((n, 6))
+        x[:, :3] = point
+        P = np.zeros((n, 6, 6))
+        # Position: the fix plus the target's unknown motion over the emission-time spread.
+        P[:, :3, :3] = cov + ((cfg.sigma_speed_mps * spread / 2.0) ** 2)[:, None, None] * np.eye(3)
+        up = self.sensors.catalog.frame.up(point)
+        Pv = cfg.sigma_speed_mps**2 * (np.eye(3)[None] - up[:, :, None] * up[:, None, :])
+        Pv += (cfg.sigma_speed_mps / 5.0) ** 2 * up[:, :, None] * up[:, None, :]
+        P[:, 3:, 3:] = Pv
+        freq = np.full((n, 2), np.nan)
+        fvar = np.full((n, 2), np.nan)
+        for rows in (i, j):
+            slot = np.where(pool.kind[rows] == ACOUSTIC, 0, 1)
+            f = pool.frequency[rows]
+            # Unknown velocity: Doppler uncertainty of a +-sigma_speed radial speed.
+            c = pool.speed_of_sound[rows]
+            cf = np.where(np.isfinite(c), c, np.inf)
+            var = pool.sigma_frequency[rows] ** 2 + (f * cfg.sigma_speed_mps / cf) ** 2
+            good = np.isfinite(f) & np.isfinite(var) & (pool.kind[rows] != int(SensorKind.EO_IR))
+            r = np.flatnonzero(good)
+            cur, cv = freq[r, slot[r]], fvar[r, slot[r]]
+            first = ~np.isfinite(cur)
+            w = np.where(first, 1.0, cv / (cv + var[r]))
+            freq[r, slot[r]] = np.where(first, f[r], cur + w * (f[r] - cur))
+            fvar[r, slot[r]] = np.where(first, var[r], (1.0 - w) * cv)
+        ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        self.next_id += n
+        kinds = np.left_shift(1, pool.kind[i].astype(np.int32)) | np.left_shift(
+            1, pool.kind[j].astype(np.int32)
+        )
+        last = np.maximum(pool.time[i], pool.time[j])
+        self.tracks.append(
+            {
+                "track_id": ids,
+                "x": x,
+                "P": P,
+                "t": t0,
+                "first_time": last,
+                "last_hit": last,
+                "n_hits": np.full(n, 2, np.int32),
+                "sensor_bits": _sensor_bit(pool.sensor[i]) | _sensor_bit(pool.sensor[j]),
+                "kind_mask": kinds.astype(np.int32),
+                "freq": freq,
+                "freq_var": fvar,
+                "nis_sum": np.zeros(n),
+                "dof_sum": np.zeros(n),
+                "nis_avg": np.ones(n),
+                "slot_sensor": np.concatenate(
+                    [
+                        pool.sensor[i][:, None],
+                        pool.sensor[j][:, None],
+                        np.full((n, N_SLOTS - 2), -1),
+                    ],
+                    axis=1,
+                ).astype(np.int64),
+                "slot_hits": np.concatenate(
+                    [np.ones((n, 2), np.int32), np.zeros((n, N_SLOTS - 2), np.int32)], axis=1
+                ),
+                "confirmed": np.zeros(n, bool),
+                "rec_time": np.full(n, np.nan),
+                "rec_prev": np.full(n, np.nan),
+                "rec_g": np.zeros((n, 6)),
+                "rec_M": np.zeros((n, 6, 6)),
+                "rec_A": np.zeros((n, 6, 6)),
+            }
+        )
+        return ids
+
+    def _confirm(self, now: float) -> Births:
+        cfg = self.cfg
+        tr = self.tracks
+        cand = ~tr.confirmed
+        speed = np.linalg.norm(tr.x[:, 3:], axis=1)
+        pos_sd = np.sqrt(np.max(np.diagonal(tr.P[:, :3, :3], axis1=1, axis2=2), axis=1))
+        mean_nis = tr.nis_sum / np.maximum(tr.dof_sum, 1.0)
+        # Re-confirmation: enough sensors that each contributed several bearings.
+        strong = (tr.slot_hits >= cfg.confirm_hits_per_sensor).sum(axis=1)
+        ready = (
+            cand
+            & (
+                tr.last_hit - tr.first_time
+                >= np.where(strong > cfg.confirm_sensors, cfg.confirm_age_s, cfg.confirm_age_2_s)
+            )
+            & (tr.n_hits >= cfg.confirm_hits)
+            & (strong >= cfg.confirm_sensors)
+            & (mean_nis <= cfg.max_mean_nis)
+            & (tr.nis_avg <= cfg.max_mean_nis)
+            & (pos_sd <= cfg.max_pos_sigma_m)
+            & (speed <= cfg.max_speed_mps)
+        )
+        # Candidates that turned implausible die now rather than at the timeout; confirmed
+        # tracks die when their recent innovations or uncertainty show they lost the target.
+        implausible = cand & (speed > 1.5 * cfg.max_speed_mps)
+        implausible |= tr.confirmed & (
+            (tr.nis_avg > 2.0 * cfg.max_mean_nis) | (pos_sd > 3.0 * cfg.max_pos_sigma_m)
+        )
+        self.deleted.extend(int(k) for k in tr.track_id[implausible & tr.confirmed])
+        two_site = ready & (strong <= cfg.confirm_sensors)
+        if np.any(two_site):
+            ready[np.flatnonzero(two_site)] &= self._unrivalled(np.flatnonzero(two_site), mean_nis)
+        rows = np.flatnonzero(ready)
+        births = self._births(rows)
+        if self.handoff:
+            tr.keep(~ready & ~implausible)
+        else:
+            tr.confirmed[rows] = True
+            tr.keep(~implausible)
+        return births
+
+    def _unrivalled(self, rows: NDArray[np.intp], mean_nis: F64) -> BOOL:
+        """Two-site candidates that fit better than every rival on their rays.
+
+        With two sites, the ghost of targets A (heard by site 1) and B (heard by site 2) lies
+        on site 1's ray to A and site 2's ray to B: geometry alone cannot tell it from A and B.
+        A rival is another candidate/track within ``3 sigma_az`` of the candidate's azimuth from
+        either of its two main sites; the candidate is confirmed only if its mean NIS (angles
+        and frequency) beats every rival's, so of each ambiguous set the consistent one wins.
+        """
+        tr = self.tracks
+        cat = self.sensors.catalog
+        top = np.argsort(-tr.slot_hits[rows], axis=1)[:, :2]
+        site = np.take_along_axis(tr.slot_sensor[rows], top, axis=1)  # (r, 2)
+        ok = np.ones(rows.size, bool)
+        others = np.arange(len(tr))
+        for k in range(2):
+            s = site[:, k]
+            p, R = cat.position[s], cat.rotation[s]
+            sig = self.sensors.sigma_az[s]
+            sig = np.where(np.isfinite(sig), sig, np.radians(3.0))
+            own = np.einsum("rij,rj->ri", R, tr.x[rows, :3] - p)
+            oth = np.einsum("rij,rmj->rmi", R, tr.x[None, :, :3] - p[:, None, :])
+            az_own = np.arctan2(own[:, 0], own[:, 1])
+            az_oth = np.arctan2(oth[..., 0], oth[..., 1])
+            dang = np.abs((az_oth - az_own[:, None] + np.pi) % (2 * np.pi) - np.pi)
+            reach = np.linalg.norm(oth, axis=2) <= self._reach[s][:, None] + self.cfg.reach_margin_m
+            rival = (dang <= 3.0 * sig[:, None]) & reach & (others[None, :] != rows[:, None])
+            better = mean_nis[None, :] <= mean_nis[rows][:, None]
+            ok &= ~np.any(rival & better, axis=1)
+        return ok
+
+    def _births(self, rows: NDArray[np.intp]) -> Births:
+        tr = self.tracks
+        return Births(
+            tr.x[rows].copy(),
+            tr.P[rows].copy(),
+            tr.t[rows].copy(),
+            tr.first_time[rows].copy(),
+            tr.n_hits[rows].copy(),
+            tr.freq[rows].copy(),
+            tr.kind_mask[rows].copy(),
+        )
