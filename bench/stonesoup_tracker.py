@@ -39,7 +39,7 @@ from stonesoup.types.detection import Detection
 from stonesoup.types.state import GaussianState
 from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
-from bench.tracks import TrackStates
+from bench.tracks import TrackStates, cov_columns
 from skyfuse.core.errors import InputError
 from skyfuse.core.kinds import SensorKind
 from skyfuse.core.reports import Reports
@@ -57,7 +57,7 @@ VELOCITY_INDEX: Final = (1, 3, 5)
 """Where vx, vy, vz sit in Stone Soup's state."""
 
 RADAR_FIELDS: Final = ("elevation_deg", "azimuth_deg", "range_m")
-"""Scenario fields of a radar plot, in Stone Soup's measurement order (elevation, bearing, range)."""
+"""Scenario fields of a radar plot in Stone Soup's order (elevation, bearing, range)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,12 +266,16 @@ class StoneSoupRunner:
         n = len(tracks)
         ids = np.zeros(n, np.int64)
         states = np.zeros((n, 6))
+        covs = np.zeros((n, 6, 6))
         for k, tr in enumerate(tracks):
             ids[k] = self._ids.setdefault(str(tr.id), len(self._ids) + 1)
             states[k] = np.asarray(tr.state_vector, dtype=np.float64).ravel()
+            covs[k] = np.asarray(tr.covar, dtype=np.float64)
+        pos = list(POSITION_INDEX)
         return TrackStates(
             time=time,
             track_id=ids,
-            pos=states[:, list(POSITION_INDEX)],
+            pos=states[:, pos],
             vel=states[:, list(VELOCITY_INDEX)],
+            cov=cov_columns(covs[:, pos][:, :, pos]),
         )

@@ -1,0 +1,89 @@
+"""Measurements of one tracker run: batch timings, scenario time covered, process memory."""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+import msgspec
+import numpy as np
+import psutil  # type: ignore[import-untyped]
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+
+MIB = 1024.0 * 1024.0
+
+
+class RunStats(msgspec.Struct, kw_only=True):
+    """What a worker measured while one tracker ran one scenario (written as ``stats.json``).
+
+    Times in seconds of wall clock unless named ``*_ms``; scenario times in seconds from scenario
+    start; memory in MiB (resident set size of the worker process).
+    """
+
+    tracker: str
+    variant: str
+    scenario: str
+    n_batches: int
+    """Batches (distinct report times) processed."""
+    n_batches_total: int
+    n_reports: int
+    """Reports processed."""
+    first_time_s: float
+    last_time_s: float
+    """Scenario time of the last processed batch."""
+    covered_s: float
+    """Scenario time covered by the processed batches (see `covered_duration`)."""
+    budget_s: float | None
+    budget_hit: bool
+    """True when the run stopped at the wall-time budget before the last batch."""
+    tracking_s: float
+    """Sum of the timed tracker steps."""
+    batch_ms_mean: float
+    batch_ms_p95: float
+    batch_ms_max: float
+    x_real_time: float
+    """``covered_s / tracking_s``: how many times faster than the sensors deliver."""
+    rss_start_mib: float
+    """Resident memory after reading the scenario, before the first step."""
+    rss_end_mib: float
+    peak_rss_mib: float
+    """Peak resident memory of the whole worker process (``ru_maxrss``)."""
+    rss_samples: list[tuple[float, float]]
+    """(scenario time s, resident MiB) about every ``rss_every_s`` of scenario time."""
+    max_tracks: int
+    """Most confirmed tracks shown at one time."""
+
+
+def batch_summary(batch_ms: F64) -> tuple[float, float, float]:
+    """(mean, 95th percentile, max) of per-batch times, ms; zeros for no batch."""
+    if batch_ms.size == 0:
+        return 0.0, 0.0, 0.0
+    return float(batch_ms.mean()), float(np.percentile(batch_ms, 95)), float(batch_ms.max())
+
+
+def covered_duration(times: F64) -> float:
+    """Scenario time (s) covered by batches at sorted ``times``: last - first plus one median
+    batch interval (the last batch stands for one interval too), 0 for fewer than two batches."""
+    if times.size < 2:
+        return 0.0
+    return float(times[-1] - times[0] + np.median(np.diff(times)))
+
+
+def real_time_factor(covered_s: float, tracking_s: float) -> float:
+    """Scenario seconds processed per second of tracking (inf if no time was spent)."""
+    if tracking_s <= 0.0:
+        return float("inf") if covered_s > 0.0 else 0.0
+    return covered_s / tracking_s
+
+
+def rss_mib() -> float:
+    """Current resident set size of this process, MiB."""
+    return float(psutil.Process().memory_info().rss) / MIB
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process so far, MiB (``ru_maxrss``: KiB on Linux)."""
+    peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return peak / MIB if sys.platform == "darwin" else peak / 1024.0
