@@ -1,10 +1,11 @@
 """Alert lifecycle: new -> updated -> escalated -> cleared, with hysteresis and track hand-over.
 
 `AlertManager.update(threat)` turns each `ThreatPicture` into the lifecycle events of that step.
-An alert is raised when its score (site: p_hostile x p_pass_within_radius; border: belief mass
-on the partner's classes) stays at or above the raise threshold for ``raise_dwell_s``, and
-cleared only after staying below the (lower) clear threshold, or being absent, for
-``clear_dwell_s``: one target gives one alert, not a flicker of them. A new track that appears
+An alert is raised when its score stays at or above the raise threshold for ``raise_dwell_s``,
+and cleared only after staying below the (lower) clear threshold, or being absent, for
+``clear_dwell_s``: one target gives one alert, not a flicker of them. Scores: for a site,
+p_hostile x p(passing within its radius); for a border, the belief mass on the partner's classes
+x the chance that the track does not end at one of our sites first. A new track that appears
 where a lost track with an alert (open, or cleared less than ``reacquire_window_s`` ago) was
 predicted to be takes that alert over instead of opening another. Alerts escalate once per cause:
 arrival closer than ``escalate_eta_s``, or class confidence reaching ``escalate_prob``.
@@ -43,7 +44,7 @@ class AlertConfig:
     site_clear: float = 0.25
     border_raise: float = 0.5
     border_clear: float = 0.3
-    border_max_eta_s: float = 600.0
+    border_max_eta_s: float = 300.0
     """Border warnings are raised only this close to the crossing, s."""
     raise_dwell_s: float = 1.0
     clear_dwell_s: float = 10.0
@@ -218,7 +219,7 @@ def border_candidates(
             Candidate(
                 key=("border_crossing", ctx.border_id[bi], tid),
                 kind="border_crossing",
-                score=float(bc.p_share[k]),
+                score=float(bc.p_cross[k]),
                 raise_at=raise_at,
                 clear_at=clear_at,
                 track_id=tid,
@@ -230,7 +231,7 @@ def border_candidates(
                 fields={
                     "border_id": ctx.border_id[bi],
                     "partner": partner,
-                    "p_threat": round(float(bc.p_share[k]), 3),
+                    "p_threat": round(float(bc.p_cross[k]), 3),
                     "range_m": _r(float(bc.distance_m[k]), 0),
                     "point": (round(float(a[j]), 6), round(float(b[j]), 6)),
                     "point_sigma_m": _r(float(bc.point_sigma_m[k]), 0),

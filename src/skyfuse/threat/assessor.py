@@ -212,7 +212,9 @@ class BorderCrossings:
     ``border``: index in the context. ``eta_s``: time to the crossing, s. ``point``: crossing
     point, working frame at the track's height (m); ``point_sigma_m``: its 1-sigma along the
     border. ``shared_class``/``class_prob``: the most probable class the partner may receive and
-    its probability; ``p_share``: belief mass on all classes the partner may receive.
+    its probability; ``p_share``: belief mass on all classes the partner may receive;
+    ``p_site_first``: probability that the track ends at one of our sites before the border
+    (largest p_hit of the sites it reaches earlier); ``p_cross = p_share (1 - p_site_first)``.
     """
 
     track: NDArray[np.intp]
@@ -225,6 +227,8 @@ class BorderCrossings:
     shared_class: STR
     class_prob: F64
     p_share: F64
+    p_site_first: F64
+    p_cross: F64
 
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
@@ -347,7 +351,7 @@ class ThreatAssessor:
             context=self.context,
             tracks=tracks,
             sites=sites,
-            borders=self._border_crossings(moving, R, vel_l, P_l, probs),
+            borders=self._border_crossings(moving, R, vel_l, P_l, probs, sites),
             raids=_raid_table(tracks),
             launch_areas=self._launch_areas(picture.time, tracks, hostile),
             relays=self._relays(static, beliefs, tracks, hostile),
@@ -429,7 +433,7 @@ class ThreatAssessor:
 
     # -- borders ---------------------------------------------------------------------------
     def _border_crossings(
-        self, pic: Picture, R: F64, vel_l: F64, P_l: F64, probs: F64
+        self, pic: Picture, R: F64, vel_l: F64, P_l: F64, probs: F64, sites: SiteThreats
     ) -> BorderCrossings:
         cfg, ctx = self.config, self.context
         pos = pic.state[:, :3]
@@ -492,8 +496,17 @@ class ThreatAssessor:
                 np.zeros(0, dtype="<U14"),
                 e,
                 e,
+                e,
+                e,
             )
         cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
+        # a track that ends at one of our sites first never reaches the border
+        t_cross = np.full(len(pic), np.inf)
+        np.minimum.at(t_cross, cols[0], cols[2])
+        first = sites.eta_s < t_cross[sites.track]
+        p_stop = np.zeros(len(pic))
+        np.maximum.at(p_stop, sites.track[first], sites.p_hit[first])
+        p_site_first = p_stop[cols[0]]
         return BorderCrossings(
             track=cols[0],
             track_id=pic.track_id[cols[0]],
@@ -505,6 +518,8 @@ class ThreatAssessor:
             shared_class=cols[6],
             class_prob=cols[7],
             p_share=cols[8],
+            p_site_first=p_site_first,
+            p_cross=cols[8] * (1.0 - p_site_first),
         )
 
     # -- launch areas ----------------------------------------------------------------------
