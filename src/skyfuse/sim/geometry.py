@@ -72,15 +72,20 @@ class MapProjection:
         z = np.asarray(alt_m, dtype=np.float64)
         return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
 
-    def scale(self, y: ArrayLike) -> tuple[F64, F64]:
-        """Map metres per true metre (East, North) at map northing ``y`` (1, 1 when flat)."""
+    def scale(self, y: ArrayLike, h: ArrayLike = 0.0) -> tuple[F64, F64]:
+        """Map metres per true metre (East, North) at map northing ``y`` and height ``h`` (m).
+
+        (1, 1) when flat. On the ellipsoid a degree of longitude is (N + h) cos(lat) long and a
+        degree of latitude (M + h), so a target at height h keeps its true speed.
+        """
         yy = np.asarray(y, dtype=np.float64)
         if not self.geodetic:
             one = np.ones_like(yy)
             return one, one
+        hh = np.asarray(h, dtype=np.float64)
         lat = np.radians(self.lat0_deg) + yy / self._m0
-        kx = self._n0cos / (prime_vertical_radius_m(lat) * np.cos(lat))
-        ky = self._m0 / meridian_radius_m(lat)
+        kx = self._n0cos / ((prime_vertical_radius_m(lat) + hh) * np.cos(lat))
+        ky = self._m0 / (meridian_radius_m(lat) + hh)
         return np.asarray(kx), np.asarray(ky)
 
     def to_work(self, pos: ArrayLike) -> F64:

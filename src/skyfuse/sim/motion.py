@@ -102,12 +102,12 @@ class Trajectories:
             + (-6 * s2 + 6 * s) * p1
             + (3 * s2 - 2 * s) * m1
         ) / self.dt
-        kx, ky = self.proj.scale(pos[:, 1])
+        kx, ky = self.proj.scale(pos[:, 1], pos[:, 2])
         vel = np.column_stack([dpos[:, 0] / kx, dpos[:, 1] / ky, dpos[:, 2]])
         return pos, vel
 
     def _map_velocity(self, pos: F64, vel: F64) -> F64:
-        kx, ky = self.proj.scale(pos[:, 1])
+        kx, ky = self.proj.scale(pos[:, 1], pos[:, 2])
         return np.column_stack([vel[:, 0] * kx, vel[:, 1] * ky, vel[:, 2]])
 
     def work_state_at(self, idx: NDArray[np.integer], t: F64 | float) -> tuple[F64, F64]:
@@ -221,7 +221,7 @@ def propagate(
         # Integrate the exact coordinated turn over the step.
         psi_m = psi + 0.5 * omega * dt
         sinc = np.sinc(omega * dt / (2.0 * np.pi))
-        kx, ky = proj.scale(pos[:, 1])
+        kx, ky = proj.scale(pos[:, 1], pos[:, 2])
         pos[:, 0] += v * dt * np.sin(psi_m) * sinc * kx
         pos[:, 1] += v * dt * np.cos(psi_m) * sinc * ky
         pos[:, 2] = np.maximum(pos[:, 2] + vz * dt, 0.0)
@@ -254,7 +254,7 @@ def _control(
     Writes into the simulator's own state arrays (never a caller's input).
     """
     beh = plan.behaviour[tt]
-    kx, ky = proj.scale(pos[s, 1])
+    kx, ky = proj.scale(pos[s, 1], pos[s, 2])
 
     # Random legs for wanderers and multirotors.
     wander = (beh == Behaviour.WANDER) | (beh == Behaviour.HOME)

@@ -169,7 +169,7 @@ def _arrivals(world: World, t_end: float) -> F64:
     if len(idx):
         pos, _ = traj.state_at(idx, t_end)
         goal = plan.waypoints[idx, plan.n_wp[idx] - 1]
-        kx, ky = world.proj.scale(pos[:, 1])
+        kx, ky = world.proj.scale(pos[:, 1], pos[:, 2])
         d = np.hypot((goal[:, 0] - pos[:, 0]) / kx, (goal[:, 1] - pos[:, 1]) / ky)
         out[idx] = t_end + d / np.maximum(plan.speed[idx], 1e-6)
     return out

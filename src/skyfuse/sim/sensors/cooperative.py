@@ -120,7 +120,7 @@ def _self_reports(
     si, ti = si[hit], ti[hit]
     m = len(si)
     p = pos[ti]
-    kx, ky = proj.scale(p[:, 1])
+    kx, ky = proj.scale(p[:, 1], p[:, 2])
     off = plan.spoof_offset[tgt[ti]] + rng.normal(0.0, sigma_pos, (m, 2))
     rep = np.column_stack(
         [p[:, 0] + off[:, 0] * kx, p[:, 1] + off[:, 1] * ky, p[:, 2] + rng.normal(0, sigma_pos, m)]
