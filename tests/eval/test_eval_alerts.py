@@ -40,8 +40,8 @@ def alert_run(tmp_path: Path) -> tuple[Path, Path, Path]:
         goal_site=["s1", "s1", "", "s1", "s1", ""],
         extra={
             "arrival_time_s": ["8", "", "", "9", "50", ""],
-            "border_id": ["", "", "", "", "", "pl"],
-            "border_cross_time_s": ["", "", "", "", "", "6"],
+            "border_id": ["", "", "", "", "pl", "pl"],
+            "border_cross_time_s": ["", "", "", "", "70", "6"],
         },
     )
     context = {
@@ -70,6 +70,8 @@ def alert_run(tmp_path: Path) -> tuple[Path, Path, Path]:
         {"time": 1.0, "alert_id": "a7", "kind": "raid", "track_id": None, "eta_s": 100.0},
         {"time": 5.0, "alert_id": "a8", "kind": "border_crossing", "track_id": 102,
          "border_id": "pl", "eta_s": 1.0},
+        {"time": 6.0, "alert_id": "a9", "kind": "border_crossing", "track_id": 104,
+         "border_id": "pl", "eta_s": 64.0},
     ]  # fmt: skip
     alerts = tmp_path / "alerts.jsonl"
     alerts.write_text("".join(json.dumps(x) + "\n" for x in lines))
@@ -82,9 +84,9 @@ def test_site_and_border_alert_scores(alert_run: tuple[Path, Path, Path]) -> Non
     folder, tracks_csv, alerts = alert_run
     a = evaluate(folder, read_tracks(tracks_csv), alerts=alerts).alerts
     assert a is not None
-    assert (a.n_lines, a.n_alerts) == (9, 8)
-    assert a.by_kind == {"border_crossing": 2, "raid": 1, "site_threat": 5}
-    assert a.unknown_track == 2  # track 999 and the raid alert without a track
+    assert (a.n_lines, a.n_alerts) == (10, 9)
+    assert a.by_kind == {"border_crossing": 3, "raid": 1, "site_threat": 5}
+    assert a.unknown_track == 1  # track 999 (the raid alert names no track)
     # Site arrivals in the run: target 0 (8 s, alerted at 2), 1 (5 s by radius, alerted at 4),
     # 3 (9 s, never alerted).
     assert (a.site.n_events, a.site.n_warned) == (3, 2)
@@ -96,6 +98,7 @@ def test_site_and_border_alert_scores(alert_run: tuple[Path, Path, Path]) -> Non
     assert a.false_site_alerts_per_hour == pytest.approx(720.0)
     assert (a.border.n_events, a.border.n_warned) == (1, 1)
     assert a.border.median_s == pytest.approx(3.0)
+    # The bird's border alert is false; target 4 crosses after the run: warned, not false.
     assert a.false_border_alerts == 1
 
 

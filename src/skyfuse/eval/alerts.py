@@ -50,7 +50,8 @@ class TargetFacts:
 
     ``site_reach_s``: time the target reaches its goal site within the run (NaN if not);
     ``site_arrival_s``: targets.csv arrival_time_s (may lie after the run, NaN if absent);
-    ``border_cross_s``: border crossing time within the run (NaN if none).
+    ``border_cross_s``: border crossing time within the run (NaN if none);
+    ``border_cross_any_s``: targets.csv border_cross_time_s, even after the run (NaN if none).
     """
 
     target_id: I64
@@ -61,6 +62,7 @@ class TargetFacts:
     site_reach_s: F64
     site_arrival_s: F64
     border_cross_s: F64
+    border_cross_any_s: F64
 
 
 def _first_alert_time(
@@ -105,7 +107,8 @@ def score_alerts(
 
     Site alerts carry a ``site_id``, border alerts a ``border_id``. A site alert is false when its
     target is unknown, not hostile, or flies to another site; a border alert is false when its
-    target never crosses (that) border within the run. ``facts.target_id`` must be sorted.
+    target is unknown or never crosses (that) border (targets.csv border_cross_time_s empty).
+    ``facts.target_id`` must be sorted.
     """
     tid = facts.target_id
     pos = np.clip(np.searchsorted(tid, alert_target), 0, max(tid.shape[0] - 1, 0))
@@ -119,7 +122,7 @@ def score_alerts(
     right_site = is_site & hostile & (goal == alerts.site_id)
     bid = facts.border_id[pos] if tid.shape[0] else np.full(len(alerts), "")
     crosses = (
-        np.isfinite(facts.border_cross_s[pos]) if tid.shape[0] else np.zeros(len(alerts), bool)
+        np.isfinite(facts.border_cross_any_s[pos]) if tid.shape[0] else np.zeros(len(alerts), bool)
     )
     right_border = is_border & known & crosses & ((bid == "") | (bid == alerts.border_id))
 
@@ -150,7 +153,7 @@ def score_alerts(
         n_lines=alerts.n_lines,
         n_alerts=len(alerts),
         by_kind={str(k): int(v) for k, v in zip(kinds.tolist(), kcounts.tolist(), strict=True)},
-        unknown_track=int(np.sum(~known)),
+        unknown_track=int(np.sum((alerts.track_id >= 0) & ~known)),
         site=site_lead,
         site_expected_lead_median_s=float(np.median(expected)) if expected.size else None,
         false_site_alerts=int(false_site.sum()),

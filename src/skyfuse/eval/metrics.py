@@ -554,6 +554,7 @@ def alert_summary(run: ScoringRun, alerts_path: Path) -> AlertSummary:
         site_reach_s=reach[order],
         site_arrival_s=tg.float_col("arrival_time_s")[order],
         border_cross_s=np.where(cross <= end_s + TIME_TOL, cross, np.nan)[order],
+        border_cross_any_s=cross[order],
     )
     duration = float(run.times[-1] - run.times[0]) if run.times.size else 0.0
     return score_alerts(alerts, alert_target, facts, duration)

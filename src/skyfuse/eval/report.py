@@ -128,7 +128,7 @@ class AlertSummary(msgspec.Struct, kw_only=True):
     n_alerts: int
     by_kind: dict[str, int]
     unknown_track: int
-    """Alerts whose track never appears paired to a target."""
+    """Alerts naming a track that was never paired to a target up to the alert time."""
     site: LeadTimes
     site_expected_lead_median_s: float | None
     """Alerted hostiles that arrive after the run: median of arrival_time_s - alert time."""
