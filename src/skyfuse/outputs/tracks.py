@@ -45,12 +45,16 @@ def picture_rows(picture: Picture, beliefs: ClassBeliefs | None = None) -> Pictu
     pos = np.column_stack([lat_or_x, lon_or_y, alt_or_z]) if len(pic) else np.zeros((0, 3))
     rot = frame.local_rotation(p) if len(pic) else np.zeros((0, 3, 3))
     vel = np.einsum("nij,nj->ni", rot, pic.state[:, 3:]) if len(pic) else np.zeros((0, 3))
-    c = np.einsum("nij,njk,nlk->nil", rot, pic.cov[:, :3, :3], rot) if len(pic) else np.zeros(
-        (0, 3, 3)
+    c = (
+        np.einsum("nij,njk,nlk->nil", rot, pic.cov[:, :3, :3], rot)
+        if len(pic)
+        else np.zeros((0, 3, 3))
     )
-    cov = np.column_stack(
-        [c[:, 0, 0], c[:, 0, 1], c[:, 0, 2], c[:, 1, 1], c[:, 1, 2], c[:, 2, 2]]
-    ) if len(pic) else np.zeros((0, 6))
+    cov = (
+        np.column_stack([c[:, 0, 0], c[:, 0, 1], c[:, 0, 2], c[:, 1, 1], c[:, 1, 2], c[:, 2, 2]])
+        if len(pic)
+        else np.zeros((0, 6))
+    )
     if beliefs is not None and len(beliefs):
         order = {int(t): i for i, t in enumerate(beliefs.track_id)}
         idx = np.array([order.get(int(t), -1) for t in pic.track_id], dtype=np.int64)
