@@ -140,17 +140,10 @@ def acoustic_reports(
                         int(k),
                     )
                 )
-            for _ in range(rng.poisson(clutter_per_report)):
-                rows.append(
-                    (
-                        t,
-                        s,
-                        rng.uniform(0, 360),
-                        rng.uniform(0, 60),
-                        rng.uniform(80, 300),
-                        -1,
-                    )
-                )
+            rows.extend(
+                (t, s, rng.uniform(0, 360), rng.uniform(0, 60), rng.uniform(80, 300), -1)
+                for _ in range(rng.poisson(clutter_per_report))
+            )
     rows.sort(key=lambda r: (r[0], r[1]))
     a = np.array([r[:5] for r in rows], dtype=float).reshape(-1, 5)
     rep = Reports(
