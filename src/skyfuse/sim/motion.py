@@ -116,6 +116,24 @@ class Trajectories:
         return self.proj.to_work(pos), self.proj.velocity_to_work(pos, vel)
 
 
+def arc_step(psi: F64, v: F64, omega: F64, dt: float) -> tuple[F64, F64, F64]:
+    """One step of a coordinated turn: (East, North displacement m, new heading rad).
+
+    Heading ``psi`` rad clockwise from North, speed ``v`` m/s, turn rate ``omega`` rad/s held
+    over ``dt`` s. Closed form of the circular arc, written with sinc so omega = 0 is the
+    straight line: with psi_m = psi + omega dt / 2 and S = sin(omega dt / 2) / (omega dt / 2),
+    dE = v dt S sin(psi_m), dN = v dt S cos(psi_m).
+    """
+    psi_m = psi + 0.5 * omega * dt
+    s = np.sinc(omega * dt / (2.0 * np.pi))
+    step = v * dt * s
+    return (
+        np.asarray(step * np.sin(psi_m)),
+        np.asarray(step * np.cos(psi_m)),
+        np.asarray(np.mod(psi + omega * dt, 2.0 * np.pi)),
+    )
+
+
 def _max_alive(kb: I64, kend: I64, n_steps: int) -> int:
     """Upper bound of targets alive at once from planned lives [kb, kend] (grid indices)."""
     delta = np.zeros(n_steps + 2, dtype=np.int64)
@@ -219,13 +237,11 @@ def propagate(
         if k == n_steps:
             break
         # Integrate the exact coordinated turn over the step.
-        psi_m = psi + 0.5 * omega * dt
-        sinc = np.sinc(omega * dt / (2.0 * np.pi))
+        d_east, d_north, psi = arc_step(psi, v, omega, dt)
         kx, ky = proj.scale(pos[:, 1], pos[:, 2])
-        pos[:, 0] += v * dt * np.sin(psi_m) * sinc * kx
-        pos[:, 1] += v * dt * np.cos(psi_m) * sinc * ky
+        pos[:, 0] += d_east * kx
+        pos[:, 1] += d_north * ky
         pos[:, 2] = np.maximum(pos[:, 2] + vz * dt, 0.0)
-        psi = np.mod(psi + omega * dt, 2.0 * np.pi)
     return Trajectories(
         dt=dt, kb=kb, kd=kd, slot=slot_of, pos=pos_h, vel=vel_h, arrival_time=arrival, proj=proj
     )
