@@ -172,3 +172,41 @@ def test_reads_detection_times_of_the_shared_example(radar_scenario: Path) -> No
     det_id, time = read_detection_times(radar_scenario / "detections.jsonl")
     assert det_id.size == 5965 and np.all(np.diff(time) >= 0)
     assert np.unique(det_id).size == det_id.size
+
+
+def test_wgs84_site_reached_by_radius(tmp_path: Path) -> None:
+    """Geodetic scenario: a decoy 2 km east of the site closing at 500 m/s enters the 500 m
+    radius at 3 s (no arrival_time_s); alerted at 1 s -> 2 s of warning."""
+    from skyfuse.geo.frames import ecef_from_geodetic, enu_rotation, geodetic_from_ecef
+    from skyfuse.scenario import read_tracks
+
+    lat0, lon0 = 50.0, 30.0
+    R = enu_rotation(lat0, lon0)
+    truth_lines, track_lines = [], []
+    for t in range(6):
+        enu = np.array([2000.0 - 500.0 * t, 0.0, 300.0])
+        la, lo, al = geodetic_from_ecef(ecef_from_geodetic(lat0, lon0, 0.0) + R.T @ enu)
+        truth_lines.append(f"{t},0,{la:.9f},{lo:.9f},{al:.3f},-500,0,0")
+        track_lines.append(f"{t},9,{la:.9f},{lo:.9f},{al:.3f},-500,0,0,decoy,1")
+    folder = tmp_path / "geo"
+    folder.mkdir()
+    (folder / "truth.csv").write_text(
+        "time,target_id,lat_deg,lon_deg,alt_m,vx,vy,vz\n" + "\n".join(truth_lines) + "\n"
+    )
+    (folder / "detections.jsonl").write_text(
+        "".join(json.dumps({"det_id": t, "time": float(t)}) + "\n" for t in range(6))
+    )
+    (folder / "targets.csv").write_text(
+        "target_id,class,hostile,goal_site,launch_x,launch_y\n0,decoy,1,s1,,\n"
+    )
+    site = {"site_id": "s1", "lat_deg": lat0, "lon_deg": lon0, "radius_m": 500.0}
+    (folder / "context.json").write_text(json.dumps({"sites": [site]}))
+    head = "time,track_id,lat_deg,lon_deg,alt_m,vx,vy,vz,class,class_prob"
+    (tmp_path / "t.csv").write_text(head + "\n" + "\n".join(track_lines) + "\n")
+    alert = {"time": 1.0, "alert_id": "a", "kind": "site_threat", "track_id": 9, "site_id": "s1"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(alert) + "\n")
+    a = evaluate(folder, read_tracks(tmp_path / "t.csv"), alerts=tmp_path / "a.jsonl").alerts
+    assert a is not None
+    assert (a.site.n_events, a.site.n_warned) == (1, 1)
+    assert a.site.median_s == pytest.approx(2.0)
+    assert a.false_site_alerts == 0

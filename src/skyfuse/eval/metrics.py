@@ -143,6 +143,8 @@ class ScoringRun:
     birth_time: F64
     """Per dense target id: first truth row time, s."""
     ground: GroundTruth
+    detections: tuple[I64, F64] | None
+    """(det_id, time s) of every report in detections.jsonl, None if the folder has none."""
     scores: StepScores
     pairs: PairTable
     unscored_track_rows: int
@@ -150,11 +152,10 @@ class ScoringRun:
     p: float
 
 
-def _scoring_times(folder: Path, truth_time: F64, track_time: F64) -> F64:
+def _detections(folder: Path) -> tuple[I64, F64] | None:
+    """(det_id, time s) of the folder's detections.jsonl, None if it has none."""
     det = folder / "detections.jsonl"
-    if det.exists():
-        return merge_times(read_detection_times(det)[1])
-    return merge_times(np.concatenate([truth_time, track_time]))
+    return read_detection_times(det) if det.exists() else None
 
 
 def _check_unique(step: I64, obj: I64, times: F64, source: str, what: str) -> None:
@@ -221,7 +222,12 @@ def prepare(
             return ecef_from_geodetic(pos[:, 0], pos[:, 1], pos[:, 2]).reshape(-1, 3)
         return pos
 
-    times = _scoring_times(folder, truth.time, tracks.time)
+    detections = _detections(folder)
+    times = (
+        merge_times(detections[1])
+        if detections is not None
+        else merge_times(np.concatenate([truth.time, tracks.time]))
+    )
     target_ids, t_obj = np.unique(truth.target_id, return_inverse=True)
     birth = np.full(target_ids.size, np.inf)
     np.minimum.at(birth, t_obj, truth.time)
@@ -265,6 +271,7 @@ def prepare(
         track_first_time=first_seen,
         birth_time=birth,
         ground=gt,
+        detections=detections,
         scores=scores,
         pairs=pairs,
         unscored_track_rows=int(np.sum(k_step < 0)),
@@ -353,10 +360,10 @@ def latency_summary(run: ScoringRun, mask: NDArray[np.bool_] | None = None) -> L
 def first_detection_time(run: ScoringRun) -> F64 | None:
     """Per dense target id: time (s) of its first labelled report (labels.csv + detections), NaN
     if never detected; None when the folder has no labels."""
-    if run.ground.labels is None:
+    if run.ground.labels is None or run.detections is None:
         return None
     det_id, target = (np.asarray(a, dtype=np.int64) for a in run.ground.labels)
-    d_id, d_time = read_detection_times(run.folder / "detections.jsonl")
+    d_id, d_time = run.detections
     order = np.argsort(d_id)
     pos = np.clip(np.searchsorted(d_id[order], det_id), 0, max(d_id.size - 1, 0))
     ok = (target >= 0) & (d_id.size > 0)
@@ -500,6 +507,7 @@ def _site_reach_times(run: ScoringRun, tg: Targets, context: Context, end_s: flo
     if need.size == 0 or not context.sites:
         return reach
     truth = run.ground.truth
+    by_id = np.argsort(tg.target_id)
     for site in context.sites:
         rows_t = need[tg.goal_site[need] == site.site_id]
         if rows_t.size == 0:
@@ -519,8 +527,7 @@ def _site_reach_times(run: ScoringRun, tg: Targets, context: Context, end_s: flo
             dist = np.hypot(pos[:, 0] - site.x, pos[:, 1] - site.y)
         inside = dist <= site.radius_m
         first = np.full(tg.target_id.size, np.inf)
-        row_of = np.searchsorted(tg.target_id[np.argsort(tg.target_id)], truth.target_id[in_rows])
-        row_of = np.argsort(tg.target_id)[row_of]
+        row_of = by_id[np.searchsorted(tg.target_id[by_id], truth.target_id[in_rows])]
         np.minimum.at(first, row_of[inside], truth.time[in_rows][inside])
         hit = rows_t[np.isfinite(first[rows_t])]
         reach[hit] = first[hit]
