@@ -12,17 +12,30 @@ import pytest
 from evalkit import make_targets, write_folder, write_tracks
 
 from skyfuse.core.errors import InputError
-from skyfuse.eval import evaluate, mix_score, nees_chi2_interval, position_nees
+from skyfuse.eval import (
+    evaluate,
+    mix_score,
+    nees_chi2_interval,
+    position_nees,
+    score_sensor_mix,
+)
 from skyfuse.eval.metrics import merge_times, step_index
 from skyfuse.eval.report import EvalReport
 from skyfuse.geo.frames import ecef_from_geodetic, enu_rotation, geodetic_from_ecef
-from skyfuse.scenario import TrackWriter, read_detections, read_sensors, read_tracks, read_truth
+from skyfuse.scenario import (
+    TrackTable,
+    TrackWriter,
+    read_detections,
+    read_sensors,
+    read_tracks,
+    read_truth,
+)
 from skyfuse.scenario.catalog import SensorCatalog
 
 # -- MOTA / MOTP / switches / latency on one crafted run ---------------------------------------
 
 
-def _crafted(tmp_path: Path) -> EvalReport:
+def _crafted_inputs(tmp_path: Path, *, labels: bool = False) -> tuple[Path, TrackTable]:
     # Targets 0 (x = 0) and 1 (x = 1000) alive at t = 0..3; target 2 (x = 5000) born at t = 2.
     truth = [(float(t), i, x, 0.0, 500.0) for t in range(4) for i, x in ((0, 0.0), (1, 1000.0))]
     truth += [(2.0, 2, 5000.0, 0.0, 500.0), (3.0, 2, 5000.0, 0.0, 500.0)]
@@ -36,8 +49,16 @@ def _crafted(tmp_path: Path) -> EvalReport:
         (3.0, 6, 1000.0, 40.0, 500.0, "bird"),
     ]
     targets = make_targets([0, 1, 2], ["attack_drone", "attack_drone", "bird"])
-    folder = write_folder(tmp_path / "scn", truth, targets=targets)
-    return evaluate(folder, write_tracks(tmp_path / "tracks.csv", tracks), label="crafted")
+    # One report per time (det_id = time): det 0 -> target 0, 1 -> target 1, 2 -> target 2,
+    # 3 -> false report.
+    lab = ([0, 1, 2, 3], [0, 1, 2, -1]) if labels else None
+    folder = write_folder(tmp_path / "scn", truth, targets=targets, labels=lab)
+    return folder, write_tracks(tmp_path / "tracks.csv", tracks)
+
+
+def _crafted(tmp_path: Path) -> EvalReport:
+    folder, tracks = _crafted_inputs(tmp_path)
+    return evaluate(folder, tracks, label="crafted")
 
 
 def test_mota_motp_and_switch_arithmetic(tmp_path: Path) -> None:
@@ -77,6 +98,22 @@ def test_latency_and_tracked_share(tmp_path: Path) -> None:
     ms = mix_score(rep, "bird")
     assert ms.share_tracked == 0.0 and ms.never_tracked == 1
     assert mix_score(rep).cls == "all"
+
+
+def test_sensor_mix_detectability(tmp_path: Path) -> None:
+    folder, tracks = _crafted_inputs(tmp_path, labels=True)
+    drones = score_sensor_mix(folder, tracks, label="radar-only", cls="attack_drone")
+    # Target 0: first report 0 s, first pairing 1 s; target 1: 1 s -> 2 s.
+    assert (drones.label, drones.cls, drones.n_targets) == ("radar-only", "attack_drone", 2)
+    assert drones.share_tracked == 1.0 and drones.detect_to_track_median_s == 1.0
+    birds = score_sensor_mix(folder, tracks, label="radar-only", cls="bird")
+    assert birds.share_tracked == 0.0 and birds.never_tracked == 1
+    assert birds.detect_to_track_median_s is None
+    everything = score_sensor_mix(folder, tracks, label="radar-only")
+    assert everything.n_targets == 3 and everything.share_tracked == pytest.approx(2 / 3)
+    assert everything.never_tracked == 1
+    with pytest.raises(InputError, match="dragon"):
+        score_sensor_mix(folder, tracks, label="x", cls="dragon")
 
 
 def test_class_accuracy_and_confusion(tmp_path: Path) -> None:
