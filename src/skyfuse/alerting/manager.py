@@ -154,12 +154,18 @@ def site_candidates(threat: ThreatPicture, raise_at: float, clear_at: float) -> 
         p_cls = float(tr.threat_class_prob[i])
         sensors = sensor_words(int(tr.sensor_mask[i]))
         eta = float(s.eta_s[k])
-        text = (
-            f"{class_words(cls)} (p={p_cls:.2f}{', ' + '+'.join(sensors) if sensors else ''}) "
-            f"heading to {ctx.site_name[site]}, ETA {duration_words(eta)}, "
-            f"{distance_words(float(s.range_m[k]))} out, "
-            f"impact within {distance_words(float(s.impact_r95_m[k]))}"
-        )
+        who = f"{class_words(cls)} (p={p_cls:.2f}{', ' + '+'.join(sensors) if sensors else ''})"
+        out_m = distance_words(float(s.range_m[k]))
+        if s.on_course[k]:
+            text = (
+                f"{who} heading to {ctx.site_name[site]}, ETA {duration_words(eta)}, "
+                f"{out_m} out, impact within {distance_words(float(s.impact_r95_m[k]))}"
+            )
+        else:
+            text = (
+                f"{who} closing on {ctx.site_name[site]} off a direct course, {out_m} out, "
+                f"could arrive in {duration_words(eta)}"
+            )
         out.append(
             Candidate(
                 key=("site_threat", ctx.site_id[site], tid),

@@ -27,6 +27,7 @@ from skyfuse.scenario.model import Context
 from skyfuse.threat.context import ThreatContext
 from skyfuse.threat.geometry import (
     closest_approach,
+    closing_score,
     first_leftward_crossing,
     horizontal_cov_at,
     left_normal,
@@ -72,6 +73,11 @@ class ThreatConfig:
     """Slower tracks are treated as hovering: they threaten only the site they are over."""
     cross_sigma_floor_m: float = 30.0
     """Added in quadrature to the cross-track sigma (manoeuvre, site extent), m."""
+    closing_horizon_s: float = 100.0
+    """A hostile track that could reach a site's radius within about this long, flying straight
+    at it, and is closing on it (course within ``closing_max_angle_deg`` of the bearing) counts
+    as a threat to it even off a direct course (doglegs), s."""
+    closing_max_angle_deg: float = 75.0
     min_p_threat: float = 0.05
     """Track-site pairs below this are left out of the threat picture."""
     engagement_tau_s: float = 30.0
@@ -180,17 +186,23 @@ class TrackThreats:
 class SiteThreats:
     """Track-site pairs with a threat probability of at least ``min_p_threat`` (k rows).
 
-    ``track``: row in `TrackThreats`. ``eta_s``: time to the closest point of approach (the
-    predicted impact), s; ``eta_radius_s``: time to enter the protected radius, s. ``miss_m``:
-    signed cross-track distance at closest approach (m, + = site on the left), ``cross_sigma_m``
-    its 1-sigma. ``range_m``: current horizontal distance. ``impact``: predicted impact point,
-    working frame (m) on the ground; ``impact_r95_m``: 95 % radius of its uncertainty.
+    ``track``: row in `TrackThreats`. ``p_hit``: probability that the straight course passes
+    within the radius; ``p_closing``: closing-on-the-site score (see `closing_score`);
+    ``on_course`` where ``p_hit >= p_closing``; ``p_threat = p_hostile * max(p_hit, p_closing)``.
+    ``eta_s``: on course, time to the closest point of approach (the predicted impact), else
+    range / speed (flying straight at it), s; ``eta_radius_s``: time to enter the protected
+    radius, s. ``miss_m``: signed cross-track distance at closest approach (m, + = site on the
+    left), ``cross_sigma_m`` its 1-sigma. ``range_m``: current horizontal distance.
+    ``impact``: predicted impact point, working frame (m) on the ground (the site centre when
+    off course); ``impact_r95_m``: 95 % radius of its uncertainty (the site radius off course).
     """
 
     track: NDArray[np.intp]
     track_id: I64
     site: NDArray[np.intp]
     p_hit: F64
+    p_closing: F64
+    on_course: NDArray[np.bool_]
     p_threat: F64
     eta_s: F64
     eta_radius_s: F64
@@ -326,7 +338,9 @@ class ThreatAssessor:
         site, eta, p_thr, urg, rank = self._per_track(len(moving), sites)
         hostile = p_host >= cfg.raid_min_p_hostile
         raid = np.full(len(moving), -1, dtype=np.int64)
-        raid[hostile] = self._raids.update(moving.track_id[hostile], moving.state[hostile])
+        raid[hostile] = self._raids.update(
+            picture.time, moving.track_id[hostile], moving.state[hostile]
+        )
         tracks = TrackThreats(
             track_id=moving.track_id,
             position=moving.state[:, :3],
@@ -374,14 +388,27 @@ class ThreatAssessor:
         sigma = np.sqrt(np.maximum(variance_along(C, normal), 0.0) + cfg.cross_sigma_floor_m**2)
         radius = ctx.site_radius_m[None, :]
         p_hit = pass_within_probability(miss, sigma, radius)
-        p_threat = p_host[:, None] * p_hit
+        p_close, tau = closing_score(
+            rel,
+            v2,
+            radius,
+            cfg.closing_horizon_s,
+            math.radians(cfg.closing_max_angle_deg),
+            cfg.min_speed_mps,
+        )
+        on_course = p_hit >= p_close
+        dist = np.linalg.norm(rel, axis=-1)
+        direct = np.where(speed[:, None] > 0, dist / np.maximum(speed, 1e-9)[:, None], np.inf)
+        eta_all = np.where(on_course, t_cpa, direct)
+        p_threat = p_host[:, None] * np.maximum(p_hit, p_close)
         keep = (
             (p_host[:, None] >= cfg.min_p_hostile)
             & (p_threat >= cfg.min_p_threat)
-            & (t_cpa <= cfg.horizon_s)
+            & (eta_all <= cfg.horizon_s)
         )
         ti, si = np.nonzero(keep)
-        t = t_cpa[ti, si]
+        course = on_course[ti, si]
+        t = eta_all[ti, si]
         d = miss[ti, si]
         r = radius[0, si]
         sp = np.maximum(speed[ti], 1e-9)
@@ -389,16 +416,21 @@ class ThreatAssessor:
         eta_in = np.where(
             inside, np.maximum(t - np.sqrt(np.maximum(r**2 - d**2, 0.0)) / sp, 0.0), t
         )
+        eta_in = np.where(course, eta_in, tau[ti, si])
         # impact point on the ground: local offset (v t, -height) back into the working frame
         h = self.frame.height(pos[ti])
         off = np.concatenate((v2[ti] * t[:, None], -h[:, None]), axis=1)
         impact = pos[ti] + np.einsum("kji,kj->ki", R[ti], off)
+        impact = np.where(course[:, None], impact, ctx.site_position[si])
+        r95 = np.where(course, radius95(C[ti, si]), r)
         urgency = p_threat[ti, si] / ctx.site_priority[si] / (t + cfg.engagement_tau_s)
         return SiteThreats(
             track=ti.astype(np.intp),
             track_id=pic.track_id[ti],
             site=si.astype(np.intp),
             p_hit=p_hit[ti, si],
+            p_closing=p_close[ti, si],
+            on_course=course,
             p_threat=p_threat[ti, si],
             eta_s=t,
             eta_radius_s=eta_in,
@@ -406,7 +438,7 @@ class ThreatAssessor:
             cross_sigma_m=sigma[ti, si],
             range_m=np.linalg.norm(rel[ti, si], axis=1),
             impact=impact,
-            impact_r95_m=radius95(C[ti, si]),
+            impact_r95_m=r95,
             urgency=urgency,
         )
 
@@ -533,7 +565,7 @@ class ThreatAssessor:
         )
         ids, pos, vel = self._launch.rays()
         if len(ids) < cfg.launch_min_tracks:
-            return tuple(self._launch.assign([]))
+            return tuple(self._launch.assign(time, []))
         # one tangent plane at the rays' centroid (identity rotation for ENU scenarios)
         centre = pos.mean(axis=0)
         R0 = self.frame.local_rotation(centre)
@@ -557,7 +589,7 @@ class ThreatAssessor:
             guess = centre + R0.T @ local
             ground = guess - self.frame.up(guess) * float(self.frame.height(guess))
             found.append((ground, f.cov, ids[f.support]))
-        return tuple(self._launch.assign(found))
+        return tuple(self._launch.assign(time, found))
 
     # -- relays ----------------------------------------------------------------------------
     def _relays(

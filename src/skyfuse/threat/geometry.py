@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import ndtr
+from scipy.special import expit, ndtr
 
 from skyfuse.geo.workframe import WorkFrame
 
@@ -90,6 +90,42 @@ def closest_approach(rel: F64, vel: F64, min_speed_mps: float = 1.0) -> tuple[F6
     dist = np.linalg.norm(rel, axis=-1)
     miss = np.where(ahead, cross, dist)
     return t_cpa, miss
+
+
+def closing_score(
+    rel: F64,
+    vel: F64,
+    radius: F64,
+    horizon_s: float,
+    max_angle_rad: float,
+    min_speed_mps: float = 1.0,
+) -> tuple[F64, F64]:
+    """Soft indicator (0..1) that a track is closing on a point and could reach it soon.
+
+    For routes with doglegs the straight-line course points at the target only on the last
+    leg; a hostile track that is near a site and roughly closing on it is a threat before then.
+    The score is ``expit((horizon - tau) / (0.1 horizon)) * expit((cos a - cos a_max) / 0.05)``
+    with ``tau = (range - radius) / speed`` the time to reach the radius flying straight at it
+    (s) and ``a`` the angle between course and bearing; 1 inside the radius.
+
+    Args:
+        rel: (n, m, 2) horizontal offsets point - track, m. ``vel``: (n, 2) velocity, m/s.
+        radius: (m,) or (n, m) radii, m. ``horizon_s``: reach time scale, s.
+        max_angle_rad: course-bearing angle beyond which the track is not closing.
+
+    Returns the score (n, m) and ``tau`` (n, m), s (inf for tracks slower than min_speed).
+    """
+    dist = np.linalg.norm(rel, axis=-1)
+    speed = np.linalg.norm(vel, axis=-1)
+    moving = speed >= min_speed_mps
+    safe = np.where(moving, speed, 1.0)
+    cos_a = np.einsum("nmi,ni->nm", rel, vel) / np.maximum(dist * safe[:, None], 1e-9)
+    tau = np.where(moving[:, None], np.maximum(dist - radius, 0.0) / safe[:, None], np.inf)
+    reach = expit((horizon_s - tau) / (0.1 * horizon_s))
+    aim = expit((cos_a - np.cos(max_angle_rad)) / 0.05)
+    inside = dist <= radius
+    score = np.where(inside, 1.0, np.where(moving[:, None], reach * aim, 0.0))
+    return np.asarray(score), np.asarray(tau)
 
 
 def horizontal_cov_at(P: F64, t: F64) -> F64:

@@ -89,10 +89,14 @@ class RaidGrouper:
 
     Features are working-frame position / ``pos_scale_m`` and velocity / ``vel_scale_mps``, so
     two tracks are neighbours when their combined scaled offset is under 1: tracks a few km apart
-    on the same course and speed (and so arriving at about the same time) group together.
+    on the same course and speed (and so arriving at about the same time) group together. A
+    track remembers its raid for ``memory_s`` after it last clustered, so a raid that fails to
+    cluster for a moment keeps its number.
     """
 
-    def __init__(self, pos_scale_m: float, vel_scale_mps: float, min_tracks: int) -> None:
+    def __init__(
+        self, pos_scale_m: float, vel_scale_mps: float, min_tracks: int, memory_s: float = 30.0
+    ) -> None:
         if pos_scale_m <= 0 or vel_scale_mps <= 0 or min_tracks < 2:
             raise ValueError(
                 "RaidGrouper: pos_scale_m and vel_scale_mps must be > 0 and min_tracks >= 2"
@@ -100,20 +104,20 @@ class RaidGrouper:
         self.pos_scale_m = pos_scale_m
         self.vel_scale_mps = vel_scale_mps
         self.min_tracks = min_tracks
-        self._raid_of: dict[int, int] = {}
+        self.memory_s = memory_s
+        self._raid_of: dict[int, tuple[int, float]] = {}
         self._next_id = 1
 
-    def update(self, track_id: I64, state: F64) -> I64:
-        """Assign raid numbers (>= 1, or -1 for none) to tracks ``track_id`` with ``state`` (n, 6).
-
-        A raid keeps its number while it keeps most of its members; new raids get fresh numbers.
-        """
+    def update(self, time: float, track_id: I64, state: F64) -> I64:
+        """Assign raid numbers (>= 1, or -1 for none) to tracks ``track_id`` with ``state`` (n, 6)
+        at ``time`` (s). A raid keeps its number while it keeps most of its members; new raids
+        get fresh numbers."""
         feats = np.concatenate(
             (state[:, :3] / self.pos_scale_m, state[:, 3:] / self.vel_scale_mps), axis=1
         )
         labels = dbscan(feats, 1.0, self.min_tracks)
         n_new = int(labels.max()) + 1 if len(labels) else 0
-        old = np.array([self._raid_of.get(int(t), -1) for t in track_id], dtype=np.int64)
+        old = np.array([self._raid_of.get(int(t), (-1, 0.0))[0] for t in track_id], dtype=np.int64)
         new_idx, old_idx = match_by_overlap(labels, old)
         ids = np.full(n_new, -1, dtype=np.int64)
         ids[new_idx] = old_idx
@@ -122,7 +126,10 @@ class RaidGrouper:
             self._next_id += 1
         raid = np.full(len(labels), -1, dtype=np.int64)
         raid[labels >= 0] = ids[labels[labels >= 0]]
-        self._raid_of = {int(t): int(r) for t, r in zip(track_id, raid, strict=True) if r >= 0}
+        for t, r in zip(track_id.tolist(), raid.tolist(), strict=True):
+            if r >= 0:
+                self._raid_of[t] = (r, time)
+        self._raid_of = {t: v for t, v in self._raid_of.items() if time - v[1] <= self.memory_s}
         return raid
 
 
@@ -228,7 +235,7 @@ class LaunchAreaTracker:
         self._pos = np.zeros((0, 3))
         self._vel = np.zeros((0, 3))
         self._time = np.zeros(0)
-        self._areas: list[LaunchArea] = []
+        self._known: list[tuple[LaunchArea, float]] = []
         self._next_id = 1
 
     def remember(self, time: float, track_id: I64, pos: F64, vel: F64) -> None:
@@ -243,15 +250,17 @@ class LaunchAreaTracker:
         """Remembered track ids, positions (k, 3) and velocities (k, 3), working frame."""
         return self._ids, self._pos, self._vel
 
-    def assign(self, fits: list[tuple[F64, F64, I64]]) -> list[LaunchArea]:
-        """Number new estimates (working-frame point, covariance, track ids), keeping the number
-        of the nearest old area within ``match_m``."""
+    def assign(self, time: float, fits: list[tuple[F64, F64, I64]]) -> list[LaunchArea]:
+        """Number new estimates (working-frame point, covariance, track ids) at ``time`` (s),
+        keeping the number of the nearest area within ``match_m`` seen in the last
+        ``memory_s`` (so an area missed for a moment keeps its number)."""
+        known = [(a, t) for a, t in self._known if time - t <= self.memory_s]
         out: list[LaunchArea] = []
         taken: set[int] = set()
         for pos, cov, ids in fits:
             area_id = -1
             best = self.match_m
-            for old in self._areas:
+            for old, _ in known:
                 d = float(np.linalg.norm(old.position - pos))
                 if old.area_id not in taken and d <= best:
                     best, area_id = d, old.area_id
@@ -260,5 +269,7 @@ class LaunchAreaTracker:
                 self._next_id += 1
             taken.add(area_id)
             out.append(LaunchArea(area_id, pos, cov, ids))
-        self._areas = out
+        self._known = [(a, time) for a in out] + [
+            (a, t) for a, t in known if a.area_id not in taken
+        ]
         return out
