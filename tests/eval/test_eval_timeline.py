@@ -112,3 +112,12 @@ def test_counts_and_ospa_per_step() -> None:
     assert scores.ospa.tolist() == pytest.approx([(10.0 + 100.0) / 2, 100.0])
     # p = 2 at step 0: sqrt(10^2 + 100^2 / 2).
     assert scores.gospa_p2[0] == pytest.approx(np.sqrt(100.0 + 5000.0))
+
+
+def test_rejects_unsorted_rows_and_bad_object_indices() -> None:
+    ok = _rows([[(0, 0.0)], [(0, 0.0)]])
+    unsorted = Rows(ok.step[::-1].copy(), ok.obj, ok.pos)
+    with pytest.raises(ValueError, match=r"truths\.step"):
+        score_over_time(2, unsorted, ok, n_truth_objects=1, n_track_objects=1)
+    with pytest.raises(ValueError, match=r"tracks\.obj"):
+        score_over_time(2, ok, _rows([[(3, 0.0)], []]), n_truth_objects=1, n_track_objects=2)

@@ -101,6 +101,16 @@ def score_over_time(
     One assignment per time and pairing rule; candidate pairs (d < c, metres) come from one k-d
     tree query per time. Track objects must be unique within a time (so must truths).
     """
+    for name, rows, n_obj in (
+        ("truths", truths, n_truth_objects),
+        ("tracks", tracks, n_track_objects),
+    ):
+        if np.any(np.diff(rows.step) < 0) or (
+            len(rows) and (rows.step[0] < 0 or rows.step[-1] >= n_steps)
+        ):
+            raise ValueError(f"{name}.step: rows must be sorted by step, within [0, {n_steps})")
+        if len(rows) and (rows.obj.min() < 0 or rows.obj.max() >= n_obj):
+            raise ValueError(f"{name}.obj: object indices must lie in [0, {n_obj})")
     tb = truths.bounds(n_steps)
     kb = tracks.bounds(n_steps)
     out = {
