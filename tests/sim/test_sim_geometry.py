@@ -75,7 +75,7 @@ def test_scale_gives_true_metres_far_from_origin() -> None:
     for step in (np.array([float(kx), 0.0, 0.0]), np.array([0.0, float(ky), 0.0])):
         lat0, lon0, h0 = proj.geodetic_of(p)
         lat1, lon1, h1 = proj.geodetic_of(p + 10.0 * step)
-        e, n, u = pymap3d.geodetic2enu(lat1, lon1, h1, lat0, lon0, h0)
+        e, n, _u = pymap3d.geodetic2enu(lat1, lon1, h1, lat0, lon0, h0)
         assert np.hypot(e, n) == pytest.approx(10.0, rel=1e-6)
 
 

@@ -87,9 +87,7 @@ def test_velocity_is_the_derivative_of_position() -> None:
 
 
 def test_slots_are_reused_and_lives_respected() -> None:
-    cfg = SimConfig(
-        targets=30, radars=0, duration_s=600.0, turnover=True, lifetime_s=(50.0, 100.0)
-    )
+    cfg = SimConfig(targets=30, radars=0, duration_s=600.0, turnover=True, lifetime_s=(50.0, 100.0))
     rng = np.random.default_rng(4)
     plan = plan_targets(cfg, plan_geography(cfg, rng), rng)
     traj = propagate(plan, duration_s=600.0, dt=1.0, proj=MapProjection(False), rng=rng)
@@ -97,7 +95,11 @@ def test_slots_are_reused_and_lives_respected() -> None:
     assert traj.pos.shape[1] < len(plan)  # fewer slots than targets: memory flat in time
     # No two targets share a slot at the same grid index.
     for s in range(traj.pos.shape[1]):
-        lives = sorted((int(a), int(b)) for a, b, sl in zip(traj.kb, traj.kd, traj.slot) if sl == s)
+        lives = sorted(
+            (int(a), int(b))
+            for a, b, sl in zip(traj.kb, traj.kd, traj.slot, strict=True)
+            if sl == s
+        )
         for (a0, b0), (a1, _) in zip(lives, lives[1:], strict=False):
             assert a1 > b0 >= a0
     alive = np.array([len(traj.alive_at(t)) for t in np.arange(100.0, 600.0, 25.0)])

@@ -84,13 +84,13 @@ def test_radar_pd_and_clutter_rate(radar_run: SimResult) -> None:
     assert n_false / len(times) == pytest.approx(10.0, abs=4 * np.sqrt(10.0 / len(times)))
     rng_false = res.reports.col("range_m")[rows[tgt < 0]]
     assert rng_false.min() >= p.min_range_m and rng_false.max() <= p.max_range_m
-    assert np.mean(rng_false) == pytest.approx(
-        (p.min_range_m + p.max_range_m) / 2, rel=0.1
-    )
+    assert np.mean(rng_false) == pytest.approx((p.min_range_m + p.max_range_m) / 2, rel=0.1)
 
 
 def test_radar_cone_of_silence_and_stagger() -> None:
-    res = simulate(SimConfig(seed=2, targets=60, radars=3, duration_s=20.0, altitude_m=(1500.0, 2000.0)))
+    res = simulate(
+        SimConfig(seed=2, targets=60, radars=3, duration_s=20.0, altitude_m=(1500.0, 2000.0))
+    )
     firsts = [s.first_scan_time_s for s in res.sensors.sensors]
     assert firsts == [0.0, 0.333333, 0.666667]
     rows, tgt = _rows(res, SensorKind.RADAR)
@@ -136,7 +136,8 @@ def test_acoustic_angles_point_at_the_emission_point(acoustic_run: SimResult) ->
     traj, cat = res.world.traj, res.world.catalog
     c = 343.0
     checked = 0
-    for row, i in zip(rows[:: max(1, len(rows) // 150)], tgt[:: max(1, len(rows) // 150)]):
+    step = max(1, len(rows) // 150)
+    for row, i in zip(rows[::step], tgt[::step], strict=True):
         t = float(res.reports.time[row])
         s = int(res.reports.sensor[row])
         p = cat.position[s]
@@ -152,9 +153,7 @@ def test_acoustic_angles_point_at_the_emission_point(acoustic_run: SimResult) ->
         az, el, r = pair_aer(cat, np.array([s]), x)
         assert r[0] / c == pytest.approx(t - tau, abs=1e-6)  # delay = range / c
         assert res.reports.col("azimuth_deg")[row] == pytest.approx(np.degrees(az[0]), abs=1e-4)
-        assert res.reports.col("elevation_deg")[row] == pytest.approx(
-            np.degrees(el[0]), abs=1e-4
-        )
+        assert res.reports.col("elevation_deg")[row] == pytest.approx(np.degrees(el[0]), abs=1e-4)
         # Not where the target is at arrival time (the sound is late).
         now, _ = traj.work_state_at(np.array([i]), t)
         if traj.t_death[i] >= t and np.linalg.norm(now - x) > 50.0:

@@ -24,7 +24,8 @@ def _n_preset(n: int, radars: int) -> SimConfig:
 
 
 def _raid(spacing_m: float) -> SimConfig:
-    """100 attack drones in 10-target line-abreast groups, `spacing_m` apart, one radar."""
+    """100 attack drones in 10-target line-abreast groups, `spacing_m` apart, one radar; every
+    group already in flight at t = 0 somewhere along its first leg."""
     return SimConfig(
         targets=0,
         radars=1,
@@ -34,7 +35,7 @@ def _raid(spacing_m: float) -> SimConfig:
         raid_spacing_m=spacing_m,
         sites=3,
         waves=1,
-        wave_spread_s=60.0,
+        en_route_share=1.0,
         launch_distance_m=15_000.0,
         launch_area_radius_m=3_000.0,
         low_share=0.0,
