@@ -51,6 +51,7 @@ def _bearings(origin: np.ndarray, rot: np.ndarray, z: np.ndarray, c: float, t: f
         max_range=np.full(n, 5000.0),
         frequency=np.full(n, np.nan),
         sigma_frequency=np.full(n, np.nan),
+        rssi=np.full(n, np.nan),
     )
 
 

@@ -112,6 +112,7 @@ class Bearings:
         max_range: (n,) coverage maximum range, m (the largest per-class range if given).
         frequency: (n,) acoustic fundamental (Hz) or RF carrier (MHz), NaN if absent.
         sigma_frequency: (n,) its 1-sigma noise in the same unit, NaN if unknown.
+        rssi: (n,) received signal strength (RF-DF), dBm, NaN if absent.
     """
 
     index: I64
@@ -130,6 +131,7 @@ class Bearings:
     max_range: F64
     frequency: F64
     sigma_frequency: F64
+    rssi: F64
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
@@ -169,6 +171,7 @@ class Bearings:
             self.max_range[idx],
             self.frequency[idx],
             self.sigma_frequency[idx],
+            self.rssi[idx],
         )
 
     @staticmethod
@@ -196,6 +199,7 @@ class Bearings:
             z,
             np.zeros((0, 3)),
             np.zeros((0, 3, 3)),
+            z,
             z,
             z,
             z,
@@ -315,4 +319,5 @@ def bearings_from_reports(
         max_range=sensors.max_range[sensor],
         frequency=freq,
         sigma_frequency=sf,
+        rssi=reports.col("rssi_dbm")[idx],
     )
