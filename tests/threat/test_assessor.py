@@ -151,6 +151,38 @@ def test_border_crossing_time_point_and_sharing() -> None:
     assert bc.point[j, :2] == pytest.approx([4000.0 + 30.0 * 75.0, 0.0])
 
 
+def test_border_crossing_after_a_site_is_discounted() -> None:
+    context = _border_context(["attack_drone"])
+    site = Site(site_id="s", x=0.0, y=-1000.0, radius_m=400.0)
+    ta = ThreatAssessor(
+        ENU, Context(sites=[site], borders=context.borders, partners=context.partners)
+    )
+    state = [
+        [0.0, -5000.0, 800.0, 0.0, 50.0, 0.0],  # through the site, then the border
+        [3000.0, -5000.0, 800.0, 0.0, 50.0, 0.0],  # straight to the border
+    ]
+    pic, bel = picture_from_states(0.0, ENU, [1, 2], state, [probs("attack_drone")] * 2)
+    bc = ta.assess(pic, bel).borders
+    order = np.argsort(bc.track_id)
+    assert bc.p_share[order] == pytest.approx([0.9, 0.9])
+    assert bc.p_site_first[order][0] > 0.9 and bc.p_site_first[order][1] == 0.0
+    assert bc.p_cross[order][0] < 0.1 and bc.p_cross[order][1] == pytest.approx(0.9)
+
+
+def test_closing_track_off_course_threatens_nearby_site() -> None:
+    ta = ThreatAssessor(ENU, Context(sites=SITES))
+    # 3 km west of the power station, flying 40 degrees off the bearing (a dogleg)
+    a = math.radians(40.0)
+    state = [[7000.0, 0.0, 500.0, 50.0 * math.cos(a), 50.0 * math.sin(a), 0.0]]
+    pic, bel = picture_from_states(0.0, ENU, [1], state, [probs("attack_drone", 1.0)])
+    s = ta.assess(pic, bel).sites
+    assert len(s) == 1 and not s.on_course[0]
+    assert s.p_hit[0] < 0.01 and s.p_closing[0] > 0.9
+    assert s.eta_s[0] == pytest.approx(3000.0 / 50.0)  # flying straight at it
+    assert s.impact[0] == pytest.approx([10_000.0, 0.0, 0.0])  # the site centre
+    assert s.impact_r95_m[0] == 500.0
+
+
 def test_border_warnings_need_a_partner_share_list() -> None:
     ta = ThreatAssessor(ENU, _border_context([]))
     pic, bel = picture_from_states(

@@ -13,6 +13,7 @@ from skyfuse.geo.frames import ecef_from_geodetic
 from skyfuse.geo.workframe import WorkFrame
 from skyfuse.threat.geometry import (
     closest_approach,
+    closing_score,
     first_leftward_crossing,
     horizontal_cov_at,
     pass_within_probability,
@@ -162,3 +163,18 @@ def test_track_local_frames_identity_in_enu_and_rotates_in_ecef() -> None:
     R, v, P = track_local_frames(WorkFrame(True), s2, cov)
     assert v[0] == pytest.approx([30.0, 40.0, 0.0], abs=1e-9)
     assert P[0] == pytest.approx(cov[0])  # isotropic covariance is rotation invariant
+
+
+def test_closing_score_reach_and_aim() -> None:
+    # sites 3 km and 20 km east; track flying east at 50 m/s, another flying north
+    rel = np.array([[[3000.0, 0.0], [20_000.0, 0.0]], [[3000.0, 0.0], [20_000.0, 0.0]]])
+    vel = np.array([[50.0, 0.0], [0.0, 50.0]])
+    score, tau = closing_score(rel, vel, np.array([500.0, 500.0]), 100.0, np.radians(75.0))
+    assert tau[0] == pytest.approx([50.0, 390.0])  # (range - radius) / speed
+    assert score[0, 0] > 0.99  # close and aimed
+    assert score[0, 1] < 0.01  # aimed but far
+    assert score[1, 0] < 0.01  # close but flying across (90 degrees off)
+    inside, _ = closing_score(
+        np.array([[[100.0, 0.0]]]), np.array([[0.0, -50.0]]), np.array([500.0]), 100.0, 1.0
+    )
+    assert inside[0, 0] == 1.0  # over the site: a threat whatever its course
