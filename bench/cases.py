@@ -34,6 +34,7 @@ class BenchCase:
         seed: simulator seed.
         overrides: extra `SimConfig` fields for the preset.
         shared: name of a folder under ``shared/scenarios`` (instead of a preset).
+        folder: any existing scenario folder (instead of a preset).
         stonesoup: run Stone Soup too (False for the hour-long memory run).
         ss_kd_tree: Stone Soup with kd-tree pre-selection (the reference's ``gnn-kd`` rows).
         quick: part of the ``--quick`` subset.
@@ -46,6 +47,7 @@ class BenchCase:
     seed: int = 1
     overrides: Mapping[str, Any] = field(default_factory=dict)
     shared: str | None = None
+    folder: Path | None = None
     stonesoup: bool = True
     ss_kd_tree: bool = False
     quick: bool = False
@@ -61,9 +63,7 @@ class BenchCase:
 CASES: Final[tuple[BenchCase, ...]] = (
     BenchCase("n10-r1", "n10-r1", quick=True),
     BenchCase("n10-r3", "n10-r3", quick=True),
-    BenchCase(
-        "n10-r3-s120", shared="n10-r3-s120", note="shared example (reference table's n10-r3)"
-    ),
+    BenchCase("n10-r3-s120", shared="n10-r3-s120", note="shared example"),
     BenchCase("n100-r1", "n100-r1", ss_kd_tree=True),
     BenchCase("n100-r3", "n100-r3", ss_kd_tree=True, quick=True),
     BenchCase("raid-10x300", "raid-10x300"),
@@ -114,10 +114,10 @@ def is_complete(folder: Path) -> bool:
 
 
 def scenario_folder(case: BenchCase, cache: Path, *, shared: Path = SHARED_SCENARIOS) -> Path:
-    """The case's scenario folder: the shared example, or the cached simulation (generated now
-    if missing)."""
-    if case.shared is not None:
-        folder = shared / case.shared
+    """The case's scenario folder: its own folder, the shared example, or the cached simulation
+    (generated now if missing). Raises `InputError` for a given folder that is incomplete."""
+    if case.shared is not None or case.folder is not None:
+        folder = case.folder if case.folder is not None else shared / str(case.shared)
         if not is_complete(folder):
             raise InputError(str(folder), "shared scenario folder missing or incomplete")
         return folder

@@ -104,10 +104,12 @@ def run_worker(cmd: list[str], out_dir: Path, progress: Progress, label: str) ->
     out_dir.mkdir(parents=True, exist_ok=True)
     err_path = out_dir / "stderr.txt"
     task = progress.add_task(label, total=None)
-    with err_path.open("w") as err:
-        proc = subprocess.Popen(
+    with (
+        err_path.open("w") as err,
+        subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=worker_env(), cwd=REPO_ROOT
-        )
+        ) as proc,
+    ):
         lines = proc.stdout if proc.stdout is not None else ()
         for line in lines:
             parts = line.split()
@@ -263,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
     a = ap.parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 200)
     try:
         cases = select_cases(CASES, quick=a.quick, only=a.only)
     except InputError as e:

@@ -135,17 +135,24 @@ def radar_models(catalog: SensorCatalog) -> dict[int, CartesianToElevationBearin
 
 
 def to_detections(
-    batch: Reports, models: dict[int, CartesianToElevationBearingRange]
+    batch: Reports,
+    models: dict[int, CartesianToElevationBearingRange],
+    *,
+    skip_non_radar: bool = False,
 ) -> list[tuple[dt.datetime, set[Detection]]]:
     """A batch of radar reports sharing one time -> Stone Soup detections, one set per radar.
 
     Each set holds one radar's plots (the kd-tree mix-in needs one measurement model a set);
-    ``metadata["det_id"]`` keeps the report id. Raises `InputError` naming the report's line and
-    field for a report of a non-radar sensor or a plot missing a field.
+    ``metadata["det_id"]`` keeps the report id. Reports of other sensors are dropped when
+    ``skip_non_radar``; otherwise they raise `InputError` naming the report's line, as does a
+    radar plot missing a field.
     """
+    unknown = ~np.isin(batch.sensor, np.fromiter(models, dtype=np.int32, count=len(models)))
+    if skip_non_radar and unknown.any():
+        batch = batch.take(~unknown)
+        unknown = unknown[~unknown]
     if len(batch) == 0:
         return []
-    unknown = ~np.isin(batch.sensor, np.fromiter(models, dtype=np.int32, count=len(models)))
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
         raise InputError(
@@ -235,13 +242,21 @@ class StoneSoupRunner:
     `prepare` converts reports to Stone Soup detections (not tracking work: kept out of the
     timing); `step` runs the tracker on them and returns the current state of every confirmed
     track (Stone Soup's tracker holds only confirmed tracks; tentative ones stay in the
-    initiator). Track ids are small integers in order of first confirmation.
+    initiator). Track ids are small integers in order of first confirmation. With
+    ``skip_non_radar`` reports of other sensor kinds are ignored (Stone Soup sees radar only).
     """
 
     name: Final = "stonesoup"
 
-    def __init__(self, catalog: SensorCatalog, config: StoneSoupConfig | None = None) -> None:
+    def __init__(
+        self,
+        catalog: SensorCatalog,
+        config: StoneSoupConfig | None = None,
+        *,
+        skip_non_radar: bool = False,
+    ) -> None:
         self.config = config or StoneSoupConfig()
+        self.skip_non_radar = skip_non_radar
         self.models = radar_models(catalog)
         self.tracker = build_tracker(self.config)
         self._ids: dict[str, int] = {}
@@ -253,7 +268,7 @@ class StoneSoupRunner:
 
     def prepare(self, batch: Reports) -> list[tuple[dt.datetime, set[Detection]]]:
         """Reports of one time -> per-radar detection sets (see `to_detections`)."""
-        return to_detections(batch, self.models)
+        return to_detections(batch, self.models, skip_non_radar=self.skip_non_radar)
 
     def step(self, time: float, prepared: list[tuple[dt.datetime, set[Detection]]]) -> None:
         """Run the tracker on one time's detection sets (one tracker step per radar)."""
