@@ -31,10 +31,10 @@ from skyfuse.threat.geometry import (
     first_leftward_crossing,
     horizontal_cov_at,
     left_normal,
+    local_covariance,
     pass_within_probability,
     points_relative,
     radius95,
-    track_local_frames,
     variance_along,
 )
 from skyfuse.threat.groups import LaunchArea, LaunchAreaTracker, RaidGrouper, find_launch_areas
@@ -324,7 +324,8 @@ class ThreatAssessor:
         static = picture.take(seen & picture.static)
         probs = align_beliefs(beliefs, moving.track_id)
 
-        R, vel_l, P_l = track_local_frames(self.frame, moving.state, moving.cov)
+        R = self.frame.local_rotation(moving.state[:, :3])
+        vel_l = np.einsum("nij,nj->ni", R, moving.state[:, 3:])
         speed = np.hypot(vel_l[:, 0], vel_l[:, 1])
         coop = np.array([c is not None for c in moving.coop_id], dtype=bool) & ~moving.spoof_suspect
         p_host = hostile_probability(probs, speed, coop, cfg)
@@ -334,7 +335,7 @@ class ThreatAssessor:
         names = np.array(CLASSES)
         rows = np.arange(len(moving))
 
-        sites = self._site_threats(moving, R, vel_l, P_l, p_host)
+        sites = self._site_threats(moving, R, vel_l, p_host)
         site, eta, p_thr, urg, rank = self._per_track(len(moving), sites)
         hostile = p_host >= cfg.raid_min_p_hostile
         raid = np.full(len(moving), -1, dtype=np.int64)
@@ -365,19 +366,23 @@ class ThreatAssessor:
             context=self.context,
             tracks=tracks,
             sites=sites,
-            borders=self._border_crossings(moving, R, vel_l, P_l, probs, sites),
+            borders=self._border_crossings(moving, R, vel_l, probs, sites),
             raids=_raid_table(tracks),
             launch_areas=self._launch_areas(picture.time, tracks, hostile),
             relays=self._relays(static, beliefs, tracks, hostile),
         )
 
     # -- sites -----------------------------------------------------------------------------
-    def _site_threats(self, pic: Picture, R: F64, vel_l: F64, P_l: F64, p_host: F64) -> SiteThreats:
+    def _site_threats(self, pic: Picture, R_all: F64, vel_all: F64, p_all: F64) -> SiteThreats:
+        """Track-site pairs; only tracks with p_hostile >= min_p_hostile are assessed."""
         cfg, ctx = self.config, self.context
-        n, m = len(pic), ctx.n_sites
-        pos = pic.state[:, :3]
+        sub = np.flatnonzero(p_all >= cfg.min_p_hostile)
+        R, p_host = R_all[sub], p_all[sub]
+        P_l = local_covariance(R, pic.cov[sub])
+        n, m = len(sub), ctx.n_sites
+        pos = pic.state[sub, :3]
         rel = points_relative(R, pos, ctx.site_position)[..., :2]
-        v2 = vel_l[:, :2]
+        v2 = vel_all[sub, :2]
         t_cpa, miss = closest_approach(rel, v2, cfg.min_speed_mps)
         C = horizontal_cov_at(P_l, t_cpa)
         speed = np.linalg.norm(v2, axis=1)
@@ -425,8 +430,8 @@ class ThreatAssessor:
         r95 = np.where(course, radius95(C[ti, si]), r)
         urgency = p_threat[ti, si] / ctx.site_priority[si] / (t + cfg.engagement_tau_s)
         return SiteThreats(
-            track=ti.astype(np.intp),
-            track_id=pic.track_id[ti],
+            track=sub[ti].astype(np.intp),
+            track_id=pic.track_id[sub[ti]],
             site=si.astype(np.intp),
             p_hit=p_hit[ti, si],
             p_closing=p_close[ti, si],
@@ -465,7 +470,7 @@ class ThreatAssessor:
 
     # -- borders ---------------------------------------------------------------------------
     def _border_crossings(
-        self, pic: Picture, R: F64, vel_l: F64, P_l: F64, probs: F64, sites: SiteThreats
+        self, pic: Picture, R: F64, vel_l: F64, probs: F64, sites: SiteThreats
     ) -> BorderCrossings:
         cfg, ctx = self.config, self.context
         pos = pic.state[:, :3]
@@ -497,7 +502,8 @@ class ThreatAssessor:
             speed = np.maximum(np.linalg.norm(v2[ti], axis=1), 1e-9)
             unit = v2[ti] / speed[:, None]
             sin = np.maximum(np.abs(unit[:, 0] * seg_dir[:, 1] - unit[:, 1] * seg_dir[:, 0]), 0.1)
-            C = horizontal_cov_at(P_l[ti], t[:, None])[:, 0]
+            P_l = local_covariance(R[ti], pic.cov[ti])
+            C = horizontal_cov_at(P_l, t[:, None])[:, 0]
             s_cross = np.sqrt(np.maximum(variance_along(C, left_normal(unit)), 0.0))
             off = np.concatenate((pt, np.zeros((len(ti), 1))), axis=1)
             point = pos[ti] + np.einsum("kji,kj->ki", R[ti], off)

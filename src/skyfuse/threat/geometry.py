@@ -39,11 +39,16 @@ def track_local_frames(frame: WorkFrame, state: F64, cov: F64) -> tuple[F64, F64
     """
     R = frame.local_rotation(state[:, :3])
     vel = np.einsum("nij,nj->ni", R, state[:, 3:])
-    T = np.zeros((len(state), 6, 6))
+    return R, vel, local_covariance(R, cov)
+
+
+def local_covariance(R: F64, cov: F64) -> F64:
+    """Rotate (n, 6, 6) working-frame state covariances by (n, 3, 3) rotations ``R`` applied to
+    both the position and the velocity block: ``T P T'`` with ``T = diag(R, R)``."""
+    T = np.zeros((len(R), 6, 6))
     T[:, :3, :3] = R
     T[:, 3:, 3:] = R
-    P = np.einsum("nij,njk,nlk->nil", T, cov, T)
-    return R, vel, P
+    return np.asarray(T @ cov @ np.swapaxes(T, 1, 2))
 
 
 def points_relative(R: F64, origin: F64, points: F64) -> F64:
