@@ -218,43 +218,79 @@ class TrackTable:
         return int(self.time.shape[0])
 
 
+def _read_tracks_fast(path: Path, header: list[str]) -> tuple[F64, NDArray[np.str_]] | None:
+    """numpy's C parser for well-formed files (no empty cells); None to fall back."""
+    num = [i for i, c in enumerate(header) if c != "class"]
+    try:
+        data = np.loadtxt(path, delimiter=",", skiprows=1, usecols=num, ndmin=2)
+        cls = (
+            np.loadtxt(
+                path, delimiter=",", skiprows=1, usecols=[header.index("class")], dtype=str, ndmin=1
+            )
+            if "class" in header
+            else np.full(data.shape[0], "unknown")
+        )
+    except ValueError:
+        return None
+    return data, cls
+
+
 def read_tracks(path: Path) -> TrackTable:
     """Read a `tracks.csv` (either frame, told by the header). Extra numeric columns are kept."""
     with Path(path).open(newline="") as fh:
+        header_line = fh.readline()
+        has_rows = bool(fh.readline().strip())
+    header = [c.strip() for c in header_line.strip().split(",")] if header_line else []
+    if header:
+        _check_track_header(path, header)
+    fast = _read_tracks_fast(Path(path), header) if header and has_rows else None
+    if fast is not None:
+        return _track_table(header, *fast)
+    with Path(path).open(newline="") as fh:
         reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
+        header = next(reader, [])
+        if not header:
             raise ScenarioError(str(path), "empty file: expected a header", line=1)
         rows = list(reader)
-    geodetic = "lat_deg" in header
-    pos_cols = WGS84_POS if geodetic else ENU_POS
-    need = ("time", "track_id", *pos_cols, "vx", "vy", "vz")
+    _check_track_header(path, header)
     ix = {c: i for i, c in enumerate(header)}
-    for c in need:
-        if c not in ix:
-            raise ScenarioError(str(path), f"missing column (header has {header})", line=1, field=c)
     n = len(rows)
-    num_cols = [c for c in header if c not in ("class",)]
-    data = np.full((n, len(num_cols)), np.nan)
+    num_cols = [c for c in header if c != "class"]
     for ln, r in enumerate(rows, start=2):
         if len(r) != len(header):
             raise ScenarioError(str(path), f"{len(r)} values, expected {len(header)}", line=ln)
-        for j, c in enumerate(num_cols):
-            v = r[ix[c]]
-            if v == "":
-                continue
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    data = np.full((n, len(num_cols)), np.nan)
+    for j, c in enumerate(num_cols):
+        raw = np.asarray(columns[ix[c]], dtype=str)
+        filled = raw != ""
+        for k in np.flatnonzero(filled).tolist():
             try:
-                data[ln - 2, j] = float(v)
+                data[k, j] = float(raw[k])
             except ValueError:
-                raise ScenarioError(str(path), f"not a number: {v!r}", line=ln, field=c) from None
+                raise ScenarioError(
+                    str(path), f"not a number: {raw[k]!r}", line=k + 2, field=c
+                ) from None
+    cls = np.asarray(columns[ix["class"]], dtype=str) if "class" in ix else np.full(n, "unknown")
+    return _track_table(header, data, cls)
+
+
+def _check_track_header(path: Path, header: list[str]) -> None:
+    pos_cols = WGS84_POS if "lat_deg" in header else ENU_POS
+    for c in ("time", "track_id", *pos_cols, "vx", "vy", "vz"):
+        if c not in header:
+            raise ScenarioError(str(path), f"missing column (header has {header})", line=1, field=c)
+
+
+def _track_table(header: list[str], data: F64, cls: NDArray[np.str_]) -> TrackTable:
+    """Numeric columns (header order, `class` left out) + class labels -> `TrackTable`."""
+    geodetic = "lat_deg" in header
+    pos_cols = WGS84_POS if geodetic else ENU_POS
+    num_cols = [c for c in header if c != "class"]
     jx = {c: j for j, c in enumerate(num_cols)}
-    cls = (
-        np.array([r[ix["class"]] for r in rows], dtype=str)
-        if "class" in ix
-        else np.full(n, "unknown")
-    )
+    n = data.shape[0]
     prob = data[:, jx["class_prob"]] if "class_prob" in jx else np.full(n, np.nan)
-    skip = set(need) | {"class_prob"}
+    skip = {"time", "track_id", *pos_cols, "vx", "vy", "vz", "class_prob"}
     return TrackTable(
         time=data[:, jx["time"]].copy(),
         track_id=data[:, jx["track_id"]].astype(np.int64),
