@@ -114,6 +114,8 @@ class RfParams(msgspec.Struct, frozen=True, kw_only=True):
     max_range_m: float = 40_000.0
     sensitivity_dbm: float = -110.0
     """Weakest received power reported (RSSI = EIRP - free-space loss + noise)."""
+    layout: Literal["ring", "grid"] = "ring"
+    """`ring`: on a circle of `ring_radius_m` from 45 deg; `grid`: spread over the area."""
     ring_radius_m: float = 5_000.0
     height_m: float = 20.0
     bands_mhz: list[tuple[float, float]] = msgspec.field(

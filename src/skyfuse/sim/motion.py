@@ -327,7 +327,7 @@ def _control(
         omega[j] = np.clip(HEADING_GAIN_PER_S * err, -plan.turn_max[tj], plan.turn_max[tj])
         z = pos[j, 2]
         vz[j] = np.clip(
-            (plan.cruise_alt[tj] - z) / ALTITUDE_TIME_CONSTANT_S,
+            (plan.waypoint_alt[tj, wp_i[j]] - z) / ALTITUDE_TIME_CONSTANT_S,
             -plan.climb_max[tj],
             plan.climb_max[tj],
         )

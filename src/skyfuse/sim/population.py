@@ -65,7 +65,8 @@ class TargetPlan:
     m/s; ``speed_range`` (N, 2) for leg speeds; ``alt_range`` (N, 2) wander band; ``cruise_alt``;
     ``turn_max`` rad/s (coordinated turn: g tan(bank) / v); ``climb_max`` m/s; ``leg_mean_s``;
     ``home`` (N, 2) and ``home_radius_m`` (wander / HOME disc); ``waypoints`` (N, W, 2) with
-    ``n_wp`` used; ``dive`` true if the last waypoint is an impact point.
+    ``n_wp`` used and ``waypoint_alt`` (N, W) the altitude flown toward each; ``dive`` true if
+    the last waypoint is an impact point.
     Life: ``t_birth`` s, ``t_end`` planned end s (inf: until route end or scenario end).
     Signatures: ``rcs_dbsm`` mean RCS; ``acoustic_hz`` engine fundamental (NaN silent);
     ``rf_mhz``, ``rf_bw_mhz``, ``rf_eirp_dbm`` (NaN: no emitter); ``coop`` kind, ``coop_id``,
@@ -91,6 +92,7 @@ class TargetPlan:
     home: F64
     home_radius_m: F64
     waypoints: F64
+    waypoint_alt: F64
     n_wp: I64
     dive: NDArray[np.bool_]
     rcs_dbsm: F64
@@ -146,6 +148,7 @@ class _Builder:
             "home": np.zeros(2),
             "home_radius_m": np.inf,
             "waypoints": np.zeros((MAX_WAYPOINTS, 2)),
+            "waypoint_alt": np.zeros(MAX_WAYPOINTS),
             "n_wp": 0,
             "dive": False,
             "rcs_dbsm": np.nan,
@@ -178,7 +181,7 @@ class _Builder:
         def cat(k: str, dtype: type | None = None) -> NDArray[np.generic]:
             parts = self.cols.get(k, [])
             if not parts:
-                shape = (0, *((MAX_WAYPOINTS, 2) if k == "waypoints" else ()))
+                shape = (0, *_VECTOR_SHAPES.get(k, ()))
                 return np.zeros(shape, dtype=dtype or np.float64)
             out = np.concatenate(parts)
             return out.astype(dtype) if dtype is not None else out
@@ -202,6 +205,7 @@ class _Builder:
             home=cat("home", f).astype(f).reshape(-1, 2),
             home_radius_m=cat("home_radius_m", f).astype(f),
             waypoints=cat("waypoints", f).astype(f).reshape(-1, MAX_WAYPOINTS, 2),
+            waypoint_alt=cat("waypoint_alt", f).astype(f).reshape(-1, MAX_WAYPOINTS),
             n_wp=cat("n_wp", np.int64).astype(np.int64),
             dive=cat("dive", bool).astype(bool),
             rcs_dbsm=cat("rcs_dbsm", f).astype(f),
@@ -227,9 +231,20 @@ _VECTOR_COLS: Final = {
     "alt_range": 1,
     "home": 1,
     "waypoints": 2,
+    "waypoint_alt": 1,
     "spoof_offset": 1,
 }
 """Per-target vector columns and their per-target rank (a single value broadcasts)."""
+_VECTOR_SHAPES: Final = {
+    "pos0": (3,),
+    "speed_range": (2,),
+    "alt_range": (2,),
+    "home": (2,),
+    "waypoints": (MAX_WAYPOINTS, 2),
+    "waypoint_alt": (MAX_WAYPOINTS,),
+    "spoof_offset": (2,),
+}
+"""Per-target shape of each vector column (for empty plans)."""
 
 
 def _disc(rng: np.random.Generator, n: int, radius: float) -> F64:
@@ -384,6 +399,14 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
         rng.uniform(*cfg.low_altitude_m, n_groups),
         rng.uniform(*cfg.hostile_altitude_m, n_groups),
     )
+    # Altitude changes leg by leg (terrain masking low, step climbs high) around the cruise.
+    band_lo = np.where(low_g, cfg.low_altitude_m[0], cfg.hostile_altitude_m[0])
+    band_hi = np.where(low_g, cfg.low_altitude_m[1], cfg.hostile_altitude_m[1])
+    leg_alt = np.clip(
+        alt_g[:, None] * rng.uniform(0.7, 1.3, (n_groups, MAX_WAYPOINTS)),
+        band_lo[:, None],
+        band_hi[:, None],
+    )
     speed_n = np.where(is_decoy, rng.uniform(40.0, 48.0, n), rng.uniform(42.0, 51.0, n))
     # Formation groups fly at one speed (the slowest member's).
     speed_g = np.full(n_groups, np.inf)
@@ -430,6 +453,7 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
         turn_max=_turn_rate(speed, 30.0, 0.3),
         climb_max=np.full(n, 5.0),
         waypoints=wp,
+        waypoint_alt=leg_alt[group],
         n_wp=n_wp_g[group],
         dive=dive_g[group],
         rcs_dbsm=rcs,
@@ -622,6 +646,7 @@ def _aircraft(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         turn_max=_turn_rate(speed, 25.0, 0.1),
         climb_max=np.full(n, 10.0),
         waypoints=wps,
+        waypoint_alt=np.repeat(alt[:, None], MAX_WAYPOINTS, axis=1),
         n_wp=1,
         rcs_dbsm=rng.uniform(10.0, 25.0, n),
         acoustic_hz=rng.uniform(50.0, 90.0, n),

@@ -13,6 +13,7 @@ from skyfuse.sim.config import (
     AcousticParams,
     CoopParams,
     RadarParams,
+    RfParams,
     SimConfig,
 )
 
@@ -125,8 +126,10 @@ PRESETS: dict[str, SimConfig] = {
         aircraft=30,
         birds=0,
         rf_sensors=20,
+        rf=RfParams(layout="grid"),
         eo_cameras=10,
         adsb=True,
+        coop=CoopParams(adsb_max_range_m=800_000.0),
     ),
     "night-raid": SimConfig(
         targets=0,

@@ -200,6 +200,18 @@ def wgs84_position(proj: MapProjection, x: float, y: float, z: float) -> Triple 
     return (round(float(lat), 9), round(float(lon), 9), round(float(alt), 3))
 
 
+def grid_points(n: int, half_width_m: float) -> F64:
+    """n points on a near-square grid filling [-w, w]^2 (cell centres), (n, 2) metres."""
+    if n == 0:
+        return np.zeros((0, 2))
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    xs = (np.arange(cols) + 0.5) / cols * 2.0 * half_width_m - half_width_m
+    ys = (np.arange(rows) + 0.5) / rows * 2.0 * half_width_m - half_width_m
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])[:n]
+
+
 def pair_aer(
     catalog: SensorCatalog, sensor: NDArray[np.integer], pos_work: F64
 ) -> tuple[F64, F64, F64]:

@@ -22,6 +22,7 @@ from skyfuse.sim.sensors.base import (
     Batch,
     World,
     enu_position,
+    grid_points,
     n_reports,
     pair_aer,
     pairs,
@@ -33,18 +34,6 @@ SEEN = tuple(
     int(c) for c in TargetClass if c not in (TargetClass.GROUND_EMITTER, TargetClass.UNKNOWN)
 )
 """Classes a radar sees (everything airborne)."""
-
-
-def grid_points(n: int, half_width_m: float) -> np.ndarray:
-    """n points on a near-square grid filling [-w, w]^2 (cell centres), (n, 2) metres."""
-    if n == 0:
-        return np.zeros((0, 2))
-    cols = int(np.ceil(np.sqrt(n)))
-    rows = int(np.ceil(n / cols))
-    xs = (np.arange(cols) + 0.5) / cols * 2.0 * half_width_m - half_width_m
-    ys = (np.arange(rows) + 0.5) / rows * 2.0 * half_width_m - half_width_m
-    gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()])[:n]
 
 
 def place(cfg: SimConfig, geo: Geography, proj: MapProjection) -> list[SensorSpec]:

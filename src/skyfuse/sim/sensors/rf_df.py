@@ -25,6 +25,7 @@ from skyfuse.sim.sensors.base import (
     Batch,
     World,
     enu_position,
+    grid_points,
     n_reports,
     pair_aer,
     pairs,
@@ -46,11 +47,14 @@ def in_bands(freq_mhz: F64, bands: list[tuple[float, float]]) -> np.ndarray:
 
 
 def place(cfg: SimConfig, geo: Geography, proj: MapProjection) -> list[SensorSpec]:
-    """RF-DF sensors on a ring of ``ring_radius_m`` starting at 45 deg."""
+    """RF-DF sensors on a ring of ``ring_radius_m`` starting at 45 deg, or a grid over the area."""
     p = cfg.rf
     n = cfg.rf_sensors
-    ang = np.radians(45.0) + 2.0 * np.pi * np.arange(n) / max(n, 1)
-    xy = p.ring_radius_m * np.column_stack([np.sin(ang), np.cos(ang)])
+    if p.layout == "ring":
+        ang = np.radians(45.0) + 2.0 * np.pi * np.arange(n) / max(n, 1)
+        xy = p.ring_radius_m * np.column_stack([np.sin(ang), np.cos(ang)])
+    else:
+        xy = grid_points(n, cfg.area_radius_m)
     nrep = n_reports(p.first_report_time_s, p.report_period_s, cfg.duration_s)
     return [
         SensorSpec(
