@@ -2,12 +2,21 @@
 
 `Classifier.update(out, reports)` runs once per tracker step. For every live track it
 
-1. forgets old evidence by ``exp(-dt / forget_s)`` (dt since the track's last step),
-2. adds tempered log-likelihoods of this step's associated reports (radar RCS, acoustic engine
-   fundamental, RF band/bandwidth, EO/IR scores, cooperative identity) and of the track state
-   (speed, altitude, climb, static flag, IMM manoeuvre probability) weighted by ``dt``,
-3. returns the posterior ``p(class | evidence)`` in `CLASSES` order, optionally pooled with a
+1. forgets old report evidence by ``exp(-dt / forget_s)`` (dt since the track's last step),
+2. folds this step's associated reports into per-track sufficient statistics (radar RCS,
+   acoustic engine fundamental, RF band and bandwidth, cooperative identity) and tempered
+   log-likelihood accumulators (EO/IR class scores),
+3. scores the track state (speed, altitude, climb, static flag, IMM manoeuvre probability),
+4. returns the posterior ``p(class | evidence)`` in `CLASSES` order, optionally pooled with a
    learned model's posterior over per-track features (`skyfuse.classify.learned`).
+
+Correlated evidence is the main way a track classifier becomes overconfident: a target's RCS,
+engine note, emitter band, cooperative status and cruise speed are properties of the target,
+re-observed by every report. So they enter through hierarchical likelihoods of their sufficient
+statistics (a latent per-target value integrated out), never as a product of per-report
+likelihoods; the track state (whose covariance already summarises its kinematic history) is
+scored once per step, not accumulated. Only EO/IR frames, whose scores vary with aspect, are
+accumulated with a temper. Forgetting bounds every report source to about ``forget_s`` of data.
 
 State is a set of (m, ...) arrays keyed by a sorted track-id column; deleted tracks are dropped.
 No Python loop runs per track or per report: reports are scattered with ``np.add.at``.
@@ -23,7 +32,7 @@ from numpy.typing import NDArray
 
 from skyfuse.classify import likelihood as lk
 from skyfuse.classify.bayes import forget_factor, log_linear_pool, posterior
-from skyfuse.classify.features import FEATURE_NAMES, N_FEATURES
+from skyfuse.classify.features import FEATURE_NAMES, N_FEATURES, feature_matrix
 from skyfuse.core.kinds import CLASSES, SensorKind
 from skyfuse.core.picture import ClassBeliefs, Picture, TrackerOutput
 from skyfuse.core.reports import Reports
@@ -36,10 +45,6 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 C: Final[int] = lk.N_CLASSES
-SOURCES: Final[tuple[str, ...]] = ("kin", "static", "man", "coop", "eo")
-"""Log-evidence accumulators kept per track. RCS, engine note and RF emission are per-target
-properties that every report re-observes, so they are kept as sufficient statistics and scored
-with hierarchical (latent per-target) likelihoods instead."""
 
 
 def default_prior() -> F64:
@@ -67,30 +72,31 @@ class ClassifierConfig:
 
     Attributes:
         prior: (C,) class prior, sums to 1.
-        forget_s: time constant of exponential forgetting of all evidence (inf = never).
-        kin_info_s: seconds of track state worth one independent kinematic observation (the
-            state is strongly autocorrelated; a 10 s decorrelation time is assumed).
-        coop_info_s: likewise for a cooperative identity bound to the track.
+        forget_s: time constant of exponential forgetting of report evidence (inf = never).
+        coop_info_s: seconds of cooperative status (identity seen, or no identity while a
+            receiver listens) that count as one observation of it.
         birth_dt_s: dt credited to a track at its first step.
+        kin_weight: power on the likelihood of the track state (1 = as modelled).
         tau_rcs, tau_f0, tau_rf, tau_eo: temper (power) on each report source's likelihood.
+        tau_man: power on the IMM manoeuvre-probability likelihood.
         rf_eps: probability that an RF report shows another band / bandwidth than the track's
-            emitter (misassociation).
-        tau_man: weight of the IMM manoeuvre probability relative to the other kinematics.
+            emitter (misassociation); coop_eps likewise for a step's cooperative status.
         ml_weight: weight of the learned model in the log-linear pool (0 = Bayes only).
         model: per-class likelihood parameters.
     """
 
     prior: F64 = field(default_factory=default_prior)
     forget_s: float = 60.0
-    kin_info_s: float = 10.0
     coop_info_s: float = 5.0
     birth_dt_s: float = 1.0
+    kin_weight: float = 1.0
     tau_rcs: float = 0.5
     tau_f0: float = 0.7
     tau_rf: float = 0.7
-    rf_eps: float = 0.05
     tau_eo: float = 0.5
     tau_man: float = 0.3
+    rf_eps: float = 0.05
+    coop_eps: float = 0.05
     ml_weight: float = 0.5
     model: lk.ClassModel = field(default_factory=lk.ClassModel.default)
 
@@ -98,37 +104,58 @@ class ClassifierConfig:
         p = np.asarray(self.prior, dtype=np.float64)
         if p.shape != (C,) or not np.all(p > 0) or abs(p.sum() - 1.0) > 1e-9:
             raise ValueError(f"ClassifierConfig.prior must be {C} positive numbers summing to 1")
-        for name in ("forget_s", "kin_info_s", "coop_info_s"):
+        for name in ("forget_s", "coop_info_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
-        for name in ("tau_rcs", "tau_f0", "tau_rf", "tau_eo", "tau_man", "ml_weight", "rf_eps"):
+        for name in (
+            "kin_weight",
+            "tau_rcs",
+            "tau_f0",
+            "tau_rf",
+            "tau_eo",
+            "tau_man",
+            "ml_weight",
+            "rf_eps",
+            "coop_eps",
+        ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"ClassifierConfig.{name} must be in [0, 1], got {v}")
 
 
-def _state_template() -> dict[str, tuple[int, ...]]:
-    """Per-track state columns and their trailing shapes."""
-    cols: dict[str, tuple[int, ...]] = {f"E_{s}": (C,) for s in SOURCES}
-    cols.update(
-        last_time=(),
-        rcs_n=(),
-        rcs_S=(),
-        rcs_db1=(),
-        rcs_db2=(),
-        f0_n=(),
-        f0_sum=(),
-        rf_band=(lk.N_RF_BANDS,),
-        rf_bw=(lk.N_RF_BW,),
-        eo_n=(),
-        eo_sum=(lk.N_KNOWN,),
-        coop_n=(3,),
-        ema_w=(),
-        speed_ema=(),
-        alt_ema=(),
-        absclimb_ema=(),
-    )
-    return cols
+STATE_COLUMNS: Final[dict[str, tuple[int, ...]]] = {
+    "last_time": (),
+    "rcs_n": (),
+    "rcs_S": (),
+    "rcs_db1": (),
+    "rcs_db2": (),
+    "f0_n": (),
+    "f0_sum": (),
+    "rf_band": (lk.N_RF_BANDS,),
+    "rf_bw": (lk.N_RF_BW,),
+    "eo_n": (),
+    "eo_sum": (lk.N_KNOWN,),
+    "E_eo": (C,),
+    "coop_n": (3,),
+    "ema_w": (),
+    "speed_ema": (),
+    "alt_ema": (),
+    "absclimb_ema": (),
+}
+"""Per-track state columns (trailing shapes): forgotten sums and counts of the evidence."""
+
+
+def coop_table(model: lk.ClassModel, has_adsb_rx: bool, has_rid_rx: bool) -> F64:
+    """(C, 3) P(observed cooperative status | class) given which receivers exist.
+
+    A kind no receiver can hear is observed as "none", so its probability folds into that column.
+    """
+    t = model.coop.copy()
+    for col, present in ((lk.COOP_ADSB, has_adsb_rx), (lk.COOP_REMOTE_ID, has_rid_rx)):
+        if not present:
+            t[:, lk.COOP_NONE] += t[:, col]
+            t[:, col] = 0.0
+    return t
 
 
 def coop_kind_of_id(coop_id: NDArray[np.object_]) -> NDArray[np.intp]:
@@ -179,7 +206,7 @@ class Classifier:
     """Recursive Bayesian track classifier (optionally stacked with a learned model).
 
     Args:
-        catalog: the scenario's sensors (to know each report's sensor kind).
+        catalog: the scenario's sensors (each report's sensor kind; which receivers exist).
         config: tuning; defaults documented in `ClassifierConfig`.
         model: optional calibrated learned model over `FEATURE_NAMES`; pooled with the Bayesian
             posterior with weight ``config.ml_weight``.
@@ -199,13 +226,16 @@ class Classifier:
                 "learned model feature names do not match this classifier's FEATURE_NAMES "
                 f"({len(model.feature_names)} vs {N_FEATURES}); retrain with `skyfuse train`"
             )
-        self._template = _state_template()
         self._ids: I64 = np.zeros(0, np.int64)
-        self._s: dict[str, F64] = {k: np.zeros((0, *sh)) for k, sh in self._template.items()}
+        self._s: dict[str, F64] = {k: np.zeros((0, *sh)) for k, sh in STATE_COLUMNS.items()}
         self._log_prior = np.log(self.config.prior)
         self._period_s = np.array(
             [sp.report_period_s or sp.scan_period_s or 1.0 for sp in catalog.specs], np.float64
         )
+        has_adsb = catalog.sensors_of(SensorKind.ADSB).size > 0
+        has_rid = catalog.sensors_of(SensorKind.REMOTE_ID).size > 0
+        self._listening = has_adsb or has_rid
+        self._coop_table = coop_table(self.config.model, has_adsb, has_rid)
         self._features: F64 = np.zeros((0, N_FEATURES))
         self._bayes: F64 = np.zeros((0, C))
 
@@ -229,7 +259,7 @@ class Classifier:
         order = np.argsort(all_ids, kind="stable")
         n_new = new_ids.size
         s_new: dict[str, F64] = {}
-        for k, sh in self._template.items():
+        for k, sh in STATE_COLUMNS.items():
             fresh = np.zeros((n_new, *sh))
             if k == "last_time":
                 fresh = picture.time - np.full(n_new, self.config.birth_dt_s)
@@ -243,73 +273,73 @@ class Classifier:
         """Fold one tracker step into the beliefs; returns beliefs for every picture track."""
         pic = out.picture
         row = self._align(pic, np.asarray(out.deleted, dtype=np.int64))
-        cfg = self.config
         s = self._s
         t = float(pic.time)
         dt = np.maximum(t - s["last_time"][row], 0.0)
-        keep = forget_factor(dt, cfg.forget_s)
-        # 1. forget (only the picture's tracks are stepped; every held track is in the picture)
-        for k, sh in self._template.items():
+        keep = forget_factor(dt, self.config.forget_s)
+        # 1. forget (every held track is in the picture, so stepping `row` steps them all)
+        for k, sh in STATE_COLUMNS.items():
             if k != "last_time":
                 s[k][row] = s[k][row] * keep.reshape((-1,) + (1,) * len(sh))
         s["last_time"][row] = t
-        # 2. state evidence
-        kin = kinematics(pic) if len(pic) else None
-        if kin is not None:
-            self._state_evidence(pic, kin, row, dt)
-        # 3. report evidence, then cooperative identity (bound id or associated self-reports)
+        # 2. reports, then cooperative status (bound id or associated self-reports)
         coop_w = self._report_evidence(out, reports)
         self._coop_evidence(pic, row, dt, coop_w)
-        # 4. posterior
-        probs = self._posterior(row)
+        # 3. track state, 4. posterior
+        kin = kinematics(pic)
+        self._running_means(row, kin, dt)
+        log_ev = self._report_log_evidence(row) + self._state_log_evidence(pic, kin)
+        probs = posterior(self._log_prior, log_ev)
         self._features = self._feature_matrix(pic, row, kin)
         self._bayes = probs
         if self.model is not None and len(pic):
             probs = self._pool(probs, self.model.predict_proba(self._features))
         return ClassBeliefs(t, pic.track_id.copy(), probs)
 
-    def _state_evidence(
-        self, pic: Picture, kin: Kinematics, row: NDArray[np.intp], dt: F64
-    ) -> None:
-        cfg, m, s = self.config, self.config.model, self._s
-        w_kin = dt / cfg.kin_info_s
-        ll = (
+    def _state_log_evidence(self, pic: Picture, kin: Kinematics) -> F64:
+        """(n, C) log-likelihood of the current track state; its covariance already carries
+        the kinematic history, so it is scored once per step, not accumulated."""
+        cfg, m = self.config, self.config.model
+        ll = cfg.kin_weight * (
             lk.speed_loglik(kin.speed_mps, kin.speed_sd_mps, m)
             + lk.altitude_loglik(kin.alt_m, kin.alt_sd_m, m)
             + lk.climb_loglik(kin.climb_mps, kin.climb_sd_mps, m)
         )
-        s["E_kin"][row] += w_kin[:, None] * ll
-        s["E_static"][row] += w_kin[:, None] * lk.bernoulli_loglik(pic.static, m.p_static)
+        ll = ll + lk.bernoulli_loglik(np.asarray(pic.static, dtype=bool), m.p_static)
         if pic.mode_prob.ndim == 2 and pic.mode_prob.shape[1] >= 2:
-            man = lk.manoeuvre_loglik(pic.mode_prob[:, -1], m)
-            s["E_man"][row] += (cfg.tau_man * w_kin)[:, None] * man
-        # running means of kinematics for the learned features
-        a = w_kin
-        s["ema_w"][row] += a
-        s["speed_ema"][row] += a * kin.speed_mps
-        s["alt_ema"][row] += a * kin.alt_m
-        s["absclimb_ema"][row] += a * np.abs(kin.climb_mps)
+            ll = ll + cfg.tau_man * lk.manoeuvre_loglik(pic.mode_prob[:, -1], m)
+        return np.asarray(ll, dtype=np.float64)
+
+    def _running_means(self, row: NDArray[np.intp], kin: Kinematics, dt: F64) -> None:
+        """Forgotten time-averages of speed, height and |climb| (learned-model features)."""
+        s = self._s
+        s["ema_w"][row] += dt
+        s["speed_ema"][row] += dt * kin.speed_mps
+        s["alt_ema"][row] += dt * kin.alt_m
+        s["absclimb_ema"][row] += dt * np.abs(kin.climb_mps)
 
     def _coop_evidence(self, pic: Picture, row: NDArray[np.intp], dt: F64, coop_w: F64) -> None:
-        """Cooperative identity: ADS-B or Remote ID bound to the track (weight dt / coop_info_s)
-        or self-reports associated this step (each worth its report interval / coop_info_s),
-        whichever is larger. A spoof suspect voids all cooperative evidence of the track."""
-        cfg, m, s = self.config, self.config.model, self._s
+        """Cooperative status counts, in units of ``coop_info_s``: ADS-B / Remote ID identity
+        bound to the track (dt) or self-reports associated this step (their report interval),
+        whichever is larger; "none" (dt) when a receiver listens and no identity was seen.
+        A spoof suspect voids all cooperative evidence of the track."""
+        cfg, s = self.config, self._s
         kind = coop_kind_of_id(pic.coop_id)
-        w = coop_w[row].copy()  # (n, 2): ADS-B, Remote ID
+        w = np.zeros((row.size, 3))
+        w[:, :2] = coop_w[row]
         bound = kind != lk.COOP_NONE
-        w[bound, kind[bound]] = np.maximum(w[bound, kind[bound]], dt[bound] / cfg.coop_info_s)
-        ll = np.log(m.coop[:, :2]).T  # (2, C)
-        s["E_coop"][row] += w @ ll
-        s["coop_n"][row, :2] += w
+        w[bound, kind[bound]] = np.maximum(w[bound, kind[bound]], dt[bound])
+        seen = w[:, :2].sum(axis=1) > 0
+        if self._listening:
+            w[~seen, lk.COOP_NONE] = dt[~seen]
+        s["coop_n"][row] += w / cfg.coop_info_s
         spoof = np.asarray(pic.spoof_suspect, dtype=bool)
-        s["E_coop"][row[spoof]] = 0.0
         s["coop_n"][row[spoof]] = 0.0
 
     def _report_evidence(self, out: TrackerOutput, reports: Reports) -> F64:
-        """Scatter this step's associated reports into their tracks' accumulators.
+        """Scatter this step's associated reports into their tracks' statistics.
 
-        Returns (m, 2) weights of cooperative self-reports (ADS-B, Remote ID) per held track.
+        Returns (m, 2) seconds of cooperative self-reports (ADS-B, Remote ID) per held track.
         """
         coop_w = np.zeros((self._ids.size, 2))
         a = out.associations
@@ -338,22 +368,21 @@ class Classifier:
             np.add.at(s["rcs_S"], tt, ws * 10.0 ** (y / 10.0))
             np.add.at(s["rcs_db1"], tt, ws * y)
             np.add.at(s["rcs_db2"], tt, ws * y * y)
-        # acoustic engine fundamental
+        # acoustic engine fundamental: count and sum (the mean is the sufficient statistic)
         f0 = reports.col("fundamental_hz")[ri]
         sel = (kind == SensorKind.ACOUSTIC) & np.isfinite(f0)
         if sel.any():
             np.add.at(s["f0_n"], ti[sel], w[sel])
             np.add.at(s["f0_sum"], ti[sel], w[sel] * f0[sel])
-        # RF emissions
+        # RF emissions: counts per band and bandwidth bucket
         fr = reports.col("frequency_mhz")[ri]
         sel = (kind == SensorKind.RF_DF) & np.isfinite(fr)
         if sel.any():
-            bw = reports.col("bandwidth_mhz")[ri][sel]
             np.add.at(s["rf_band"], (ti[sel], lk.rf_band_index(fr[sel])), w[sel])
-            bwi = lk.rf_bandwidth_index(bw)
+            bwi = lk.rf_bandwidth_index(reports.col("bandwidth_mhz")[ri][sel])
             g = bwi >= 0
             np.add.at(s["rf_bw"], (ti[sel][g], bwi[g]), w[sel][g])
-        # EO/IR camera class scores
+        # EO/IR camera class scores: tempered per-frame likelihoods
         if reports.class_scores is not None:
             sc = reports.class_scores[ri]
             sel = (kind == SensorKind.EO_IR) & np.isfinite(sc).all(axis=1)
@@ -362,30 +391,30 @@ class Classifier:
                 np.add.at(s["E_eo"], ti[sel], (cfg.tau_eo * w[sel])[:, None] * ll)
                 np.add.at(s["eo_n"], ti[sel], w[sel])
                 np.add.at(s["eo_sum"], ti[sel], w[sel][:, None] * sc[sel])
-        # cooperative self-reports: each worth its sensor's report interval of identity
+        # cooperative self-reports: each worth its sensor's report interval
         for col, k in ((0, SensorKind.ADSB), (1, SensorKind.REMOTE_ID)):
             sel = kind == k
             if sel.any():
-                wt = w[sel] * self._period_s[reports.sensor[ri[sel]]] / cfg.coop_info_s
-                np.add.at(coop_w[:, col], ti[sel], wt)
+                np.add.at(coop_w[:, col], ti[sel], w[sel] * self._period_s[reports.sensor[ri[sel]]])
         return coop_w
 
-    def _log_evidence(self, row: NDArray[np.intp]) -> F64:
+    def _report_log_evidence(self, row: NDArray[np.intp]) -> F64:
+        """(n, C) log-likelihood of the tracks' report statistics."""
         s, cfg = self._s, self.config
-        e = sum((s[f"E_{k}"][row] for k in SOURCES), start=np.zeros((row.size, C)))
         m = cfg.model
         rcs = lk.rcs_log_marginal(s["rcs_n"][row], s["rcs_S"][row], m)
         f0_n = s["f0_n"][row]
         heard = f0_n > 1e-6
-        f0_mean = np.where(heard, s["f0_sum"][row] / np.where(heard, f0_n, 1.0), 0.0)
-        f0 = np.where(heard[:, None], lk.f0_loglik(f0_mean, m, f0_n), 0.0)
+        f0 = np.zeros((row.size, C))
+        if heard.any():
+            mean = s["f0_sum"][row][heard] / f0_n[heard]
+            f0[heard] = lk.f0_loglik(mean, m, f0_n[heard])
         rf = lk.rf_counts_loglik(s["rf_band"][row], s["rf_bw"][row], m, cfg.rf_eps)
+        coop = lk.latent_category_loglik(s["coop_n"][row], self._coop_table, cfg.coop_eps)
         return np.asarray(
-            e + cfg.tau_rcs * rcs + cfg.tau_f0 * f0 + cfg.tau_rf * rf, dtype=np.float64
+            s["E_eo"][row] + cfg.tau_rcs * rcs + cfg.tau_f0 * f0 + cfg.tau_rf * rf + coop,
+            dtype=np.float64,
         )
-
-    def _posterior(self, row: NDArray[np.intp]) -> F64:
-        return posterior(self._log_prior, self._log_evidence(row))
 
     def _pool(self, p_bayes: F64, p_ml: F64) -> F64:
         """Log-linear pool over the known classes; the Bayesian `unknown` mass is kept."""
@@ -395,9 +424,7 @@ class Classifier:
         return np.concatenate([pooled * (1.0 - p_unknown), p_unknown], axis=1)
 
     # -- features for the learned model ----------------------------------------------------
-    def _feature_matrix(self, pic: Picture, row: NDArray[np.intp], kin: Kinematics | None) -> F64:
-        from skyfuse.classify.features import feature_matrix
-
+    def _feature_matrix(self, pic: Picture, row: NDArray[np.intp], kin: Kinematics) -> F64:
         return feature_matrix(pic, {k: v[row] for k, v in self._s.items()}, kin)
 
     def features(self) -> F64:

@@ -65,7 +65,7 @@ def _ratio(num: F64, den: F64) -> F64:
         return np.asarray(np.where(d > 0, num / np.where(d > 0, d, 1.0), np.nan), dtype=np.float64)
 
 
-def feature_matrix(pic: Picture, state: Mapping[str, F64], kin: Kinematics | None) -> F64:
+def feature_matrix(pic: Picture, state: Mapping[str, F64], kin: Kinematics) -> F64:
     """(n, F) features of the picture's tracks from their classifier state rows (same order).
 
     ``state`` holds the classifier's per-track columns (already forgotten/updated this step):
@@ -84,10 +84,10 @@ def feature_matrix(pic: Picture, state: Mapping[str, F64], kin: Kinematics | Non
     rf_n = state["rf_band"].sum(axis=1)
     rf_bw_n = state["rf_bw"].sum(axis=1)
     cols: list[F64] = [
-        kin.speed_mps if kin is not None else nan,
-        kin.speed_sd_mps if kin is not None else nan,
-        kin.alt_m if kin is not None else nan,
-        kin.climb_mps if kin is not None else nan,
+        kin.speed_mps,
+        kin.speed_sd_mps,
+        kin.alt_m,
+        kin.climb_mps,
         _ratio(state["speed_ema"], state["ema_w"]),
         _ratio(state["alt_ema"], state["ema_w"]),
         _ratio(state["absclimb_ema"], state["ema_w"]),
@@ -107,7 +107,7 @@ def feature_matrix(pic: Picture, state: Mapping[str, F64], kin: Kinematics | Non
         _ratio(state["rf_bw"], rf_bw_n),
         state["eo_n"][:, None],
         _ratio(state["eo_sum"], state["eo_n"]),
-        (state["coop_n"][:, :2] > 0).astype(np.float64),
+        (state["coop_n"][:, :2] > 1e-9).astype(np.float64),
         pic.spoof_suspect.astype(np.float64)[:, None],
     ]
     X = np.concatenate([np.stack(cols, axis=1), *mats], axis=1)

@@ -301,7 +301,7 @@ class ClassModel:
                     bird=(0.0005, 0.0005, 0.999),
                     aircraft=(0.90, 0.0005, 0.0995),
                     ground_emitter=(0.0005, 0.0005, 0.999),
-                    unknown=(0.05, 0.05, 0.90),
+                    unknown=(0.005, 0.01, 0.985),
                 )
             ),
             man_beta=np.array(
