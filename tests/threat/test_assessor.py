@@ -64,7 +64,8 @@ def test_straight_track_eta_impact_and_probability() -> None:
     assert s.cross_sigma_m[0] == pytest.approx(sigma)
     p_hit = math.erf(500.0 / (sigma * math.sqrt(2.0)))
     assert s.p_hit[0] == pytest.approx(p_hit, rel=1e-9)
-    assert s.p_threat[0] == pytest.approx(0.95 * p_hit + 0.05 * p_hit * 1.0, rel=1e-3)
+    # the 5 % unknown counts as fast only once the track is older than fast_mature_s
+    assert s.p_threat[0] == pytest.approx(0.95 * p_hit, rel=1e-9)
     assert tp.tracks.site[0] == s.site[0] and tp.tracks.rank[0] == 1
     assert tp.tracks.threat_class[0] == "attack_drone"
 
@@ -89,6 +90,14 @@ def test_hostile_probability_fast_unknown_and_cooperative() -> None:
     assert h[1] > 0.99  # Shahed speed
     assert h[2] < 0.01  # airliner speed
     assert h[3] == pytest.approx(cfg.coop_discount * h[1])
+    # a newborn track, or one whose speed is very uncertain, is not yet "fast"
+    young = hostile_probability(p[:1], np.array([50.0]), coop[:1], cfg, age_s=1.0)
+    assert young[0] == pytest.approx(h[1] / cfg.fast_mature_s, rel=1e-6)
+    vague = hostile_probability(p[:1], np.array([60.0]), coop[:1], cfg, speed_sigma_mps=40.0)
+    assert vague[0] < 0.7
+    # class beliefs in attack_drone / decoy count whatever the speed
+    sure = hostile_probability(np.array([probs("decoy", 0.8)]), np.array([5.0]), coop[:1], cfg)
+    assert sure[0] == pytest.approx(0.8)
 
 
 def test_engagement_rank_weighs_site_priority_and_deadline() -> None:

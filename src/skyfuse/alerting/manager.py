@@ -46,7 +46,7 @@ class AlertConfig:
     border_clear: float = 0.3
     border_max_eta_s: float = 300.0
     """Border warnings are raised only this close to the crossing, s."""
-    raise_dwell_s: float = 1.0
+    raise_dwell_s: float = 2.0
     clear_dwell_s: float = 10.0
     group_clear_dwell_s: float = 30.0
     """Clear dwell of raids, launch areas and relays, s."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
+from scipy.special import ndtr
 
 from skyfuse.core.kinds import CLASSES, TargetClass
 from skyfuse.core.picture import ClassBeliefs, Picture
@@ -56,7 +56,8 @@ class ThreatConfig:
 
     Hostility: ``p_hostile = p(attack_drone) + p(decoy) + p(unknown) * fast(speed)`` where
     ``fast`` is a smooth band between ``fast_min_mps`` and ``fast_max_mps`` (edges
-    ``fast_width_mps`` wide): Shahed-class 40-55 m/s is inside, birds and airliners outside.
+    ``fast_width_mps`` wide, widened by the speed's own uncertainty): Shahed-class 40-55 m/s is
+    inside, birds and airliners outside.
     Tracks bound to an honest cooperative identity (ADS-B / Remote ID, not spoof-suspect) are
     multiplied by ``coop_discount``.
     """
@@ -64,6 +65,8 @@ class ThreatConfig:
     fast_min_mps: float = 25.0
     fast_max_mps: float = 90.0
     fast_width_mps: float = 3.0
+    fast_mature_s: float = 5.0
+    """An `unknown` track counts as fast only in proportion to its age over this, s."""
     coop_discount: float = 0.1
     min_p_hostile: float = 0.2
     """Tracks below this are never assessed against sites."""
@@ -116,23 +119,39 @@ class ThreatConfig:
             raise ValueError("ThreatConfig.raid_min_tracks/launch_min_tracks: must be >= 2")
 
 
-def fast_band(speed_mps: F64, cfg: ThreatConfig) -> F64:
-    """Soft indicator (0..1) that a horizontal speed (m/s) is in the attack-drone band."""
-    w = max(cfg.fast_width_mps, 1e-6)
+def fast_band(speed_mps: F64, cfg: ThreatConfig, speed_sigma_mps: F64 | float = 0.0) -> F64:
+    """Probability (0..1) that a horizontal speed (m/s) is in the attack-drone band.
+
+    The band edges are Gaussian-smoothed by ``sqrt(fast_width^2 + sigma^2)``, where ``sigma`` is
+    the 1-sigma of the speed estimate (m/s): a young track with an uncertain speed is not
+    declared fast on its first, noisy velocity.
+    """
+    w = np.sqrt(cfg.fast_width_mps**2 + np.square(speed_sigma_mps))
     return np.asarray(
-        expit((speed_mps - cfg.fast_min_mps) / w) * expit((cfg.fast_max_mps - speed_mps) / w)
+        ndtr((speed_mps - cfg.fast_min_mps) / w) * ndtr((cfg.fast_max_mps - speed_mps) / w)
     )
 
 
 def hostile_probability(
-    probs: F64, speed_mps: F64, cooperative: NDArray[np.bool_], cfg: ThreatConfig
+    probs: F64,
+    speed_mps: F64,
+    cooperative: NDArray[np.bool_],
+    cfg: ThreatConfig,
+    *,
+    speed_sigma_mps: F64 | float = 0.0,
+    age_s: F64 | float = math.inf,
 ) -> F64:
     """Probability (n,) that each track is a hostile attacker (attack drone or decoy).
 
-    ``probs`` (n, 8) class beliefs in `CLASSES` order; ``speed_mps`` (n,) horizontal speed;
-    ``cooperative`` (n,) honest cooperative identity.
+    ``p(attack_drone) + p(decoy) + p(unknown) * fast * maturity``: ``probs`` (n, 8) class
+    beliefs in `CLASSES` order; ``speed_mps`` (n,) horizontal speed and ``speed_sigma_mps`` its
+    1-sigma; ``age_s`` (n,) time since the track was born, with ``maturity = min(age /
+    fast_mature_s, 1)`` (a track's first velocities are the least reliable); ``cooperative``
+    (n,) honest cooperative identity, discounted by ``coop_discount``.
     """
-    p = probs[:, _ATTACK] + probs[:, _DECOY] + probs[:, _UNKNOWN] * fast_band(speed_mps, cfg)
+    mature = np.clip(np.asarray(age_s, dtype=np.float64) / max(cfg.fast_mature_s, 1e-9), 0, 1)
+    fast = fast_band(speed_mps, cfg, speed_sigma_mps) * mature
+    p = probs[:, _ATTACK] + probs[:, _DECOY] + probs[:, _UNKNOWN] * fast
     p = np.where(cooperative, p * cfg.coop_discount, p)
     return np.asarray(np.clip(p, 0.0, 1.0))
 
@@ -328,7 +347,17 @@ class ThreatAssessor:
         vel_l = np.einsum("nij,nj->ni", R, moving.state[:, 3:])
         speed = np.hypot(vel_l[:, 0], vel_l[:, 1])
         coop = np.array([c is not None for c in moving.coop_id], dtype=bool) & ~moving.spoof_suspect
-        p_host = hostile_probability(probs, speed, coop, cfg)
+        unit = vel_l[:, :2] / np.maximum(speed, 1e-9)[:, None]
+        Pvv = R @ moving.cov[:, 3:, 3:] @ np.swapaxes(R, 1, 2)
+        speed_sigma = np.sqrt(np.maximum(variance_along(Pvv[:, :2, :2], unit), 0.0))
+        p_host = hostile_probability(
+            probs,
+            speed,
+            coop,
+            cfg,
+            speed_sigma_mps=speed_sigma,
+            age_s=picture.time - moving.first_time,
+        )
         label_idx = np.argmax(probs, axis=1) if len(probs) else np.zeros(0, np.intp)
         tc = _THREAT_CLASSES[np.argmax(probs[:, _THREAT_CLASSES], axis=1)] if len(probs) else []
         tc_idx = np.asarray(tc, dtype=np.intp)
