@@ -117,18 +117,20 @@ def to_context(geo: Geography, cfg: SimConfig, proj: MapProjection) -> Context:
     sites = []
     for i, sid in enumerate(geo.site_id):
         x, y = float(geo.site_xy[i, 0]), float(geo.site_xy[i, 1])
-        name = SITE_NAMES[i % len(SITE_NAMES)]
-        common = {
-            "site_id": sid,
-            "name": name,
-            "radius_m": float(geo.site_radius_m[i]),
-            "priority": int(geo.site_priority[i]),
-        }
-        if proj.geodetic:
-            lat, lon = proj.planar_point(x, y)
-            sites.append(Site(lat_deg=lat, lon_deg=lon, **common))  # type: ignore[arg-type]
-        else:
-            sites.append(Site(x=round(x, 1), y=round(y, 1), **common))  # type: ignore[arg-type]
+        a, b = proj.planar_point(x, y)
+        geodetic = proj.geodetic
+        sites.append(
+            Site(
+                site_id=sid,
+                name=SITE_NAMES[i % len(SITE_NAMES)],
+                x=None if geodetic else a,
+                y=None if geodetic else b,
+                lat_deg=a if geodetic else None,
+                lon_deg=b if geodetic else None,
+                radius_m=float(geo.site_radius_m[i]),
+                priority=int(geo.site_priority[i]),
+            )
+        )
     borders = []
     partners = []
     if len(geo.border_xy):

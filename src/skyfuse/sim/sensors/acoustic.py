@@ -152,11 +152,13 @@ def observe(world: World, sensors: IDX, t: float, rng: np.random.Generator) -> B
         pos_now, _ = traj.work_state_at(cand, np.clip(t, traj.t_birth[cand], traj.t_death[cand]))
         speed_max = np.maximum(plan.speed[cand], plan.speed_range[cand, 1])
         radius = r_cls[cand] * (1.0 + speed_max / c) + 50.0
-        lists = _tree(world, sensors).query_ball_point(pos_now, radius, return_sorted=False)
-        lens = np.fromiter((len(x) for x in lists), np.int64, len(lists))
-        if lens.sum():
-            ti = np.repeat(cand, lens)
-            si = sensors[np.concatenate([np.asarray(x, dtype=np.intp) for x in lists if x])]
+        near = cKDTree(pos_now).sparse_distance_matrix(
+            _tree(world, sensors), float(radius.max()), output_type="ndarray"
+        )
+        keep = near["v"] <= radius[near["i"]]
+        if keep.any():
+            ti = cand[near["i"][keep]]
+            si = sensors[near["j"][keep]]
             sp = world.catalog.position[si]
             tau, resid = solve_emission_time(traj, ti, sp, t, c)
             rng_m = c * (t - tau)

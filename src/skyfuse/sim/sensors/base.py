@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -236,5 +237,10 @@ def pairs(n_sensors: int, n_targets: int) -> tuple[IDX, IDX]:
 
 
 def visible(world: World, classes: tuple[int, ...]) -> NDArray[np.bool_]:
-    """(N,) True for targets whose class is in ``classes`` (TargetClass codes)."""
-    return np.isin(world.plan.cls, np.asarray(classes, dtype=np.int8))
+    """(N,) True for targets whose class is in ``classes`` (TargetClass codes); cached."""
+    key = f"visible-{classes}"
+    mask = world.cache.get(key)
+    if mask is None:
+        mask = np.isin(world.plan.cls, np.asarray(classes, dtype=np.int8))
+        world.cache[key] = mask
+    return cast(NDArray[np.bool_], mask)

@@ -46,6 +46,10 @@ CONFUSION = np.array(
 
 SEEN = tuple(int(TargetClass.from_label(c)) for c in VOCABULARY)
 _VOCAB_COLS = np.array([KNOWN_CLASSES.index(c) for c in VOCABULARY])
+_VOCAB_ROW = np.array(
+    [VOCABULARY.index(c) if c in VOCABULARY else -1 for c in KNOWN_CLASSES], dtype=np.intp
+)
+"""Row of `CONFUSION` for each class code (-1: not in the camera's vocabulary)."""
 
 
 def class_scores(true_row: IDX, concentration: float, rng: np.random.Generator) -> F64:
@@ -143,8 +147,8 @@ def observe(world: World, sensors: IDX, t: float, rng: np.random.Generator) -> B
     )
     s, si, ti, az_deg, el_deg = s[hit], si[hit], ti[hit], az_deg[hit], el_deg[hit]
     m = len(s)
-    vocab_row = np.array([VOCABULARY.index(KNOWN_CLASSES[c]) for c in world.plan.cls[tgt[ti]]])
-    scores = class_scores(vocab_row.astype(np.intp), p.classifier_concentration, rng)
+    vocab_row = _VOCAB_ROW[world.plan.cls[tgt[ti]]]
+    scores = class_scores(vocab_row, p.classifier_concentration, rng)
     vals = {
         "azimuth_deg": np.mod(az_deg + rng.normal(0.0, p.sigma_azimuth_deg, m), 360.0),
         "elevation_deg": el_deg + rng.normal(0.0, p.sigma_elevation_deg, m),
