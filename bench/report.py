@@ -10,8 +10,10 @@ from pathlib import Path
 import msgspec
 import numpy as np
 from rich.table import Table
+from rich.text import Text
 
 from bench.measure import RunStats
+from bench.reference import REFERENCE, ReferenceFigures
 from bench.score import Score
 
 SCHEMA_VERSION = 1
@@ -146,9 +148,9 @@ def row_cells(row: ResultRow) -> list[str]:
     s = row.stats
     c = row.score
     tracker = row.tracker + (f" ({row.variant})" if row.variant else "")
-    notes = [n for n in (row.window and f"scored {row.window}", row.note) if n]
+    notes = [n for n in (row.window and f"window {row.window}", row.note) if n]
     if s is not None and s.budget_hit:
-        notes.insert(0, f"budget {_num(s.budget_s)} s: first {_num(s.covered_s)} s only")
+        notes.insert(0, f"budget {_num(s.budget_s)} s: 0-{_num(s.last_time_s)} s scored")
     if row.error:
         notes.append(f"error: {row.error}")
     timing = ["-", "-", "-"]
@@ -185,20 +187,45 @@ TABLE_COLUMNS = (
 )
 
 
-def results_table(results: BenchResults) -> Table:
-    """The benchmark table (one row per tracker run, see `bench/README.md` for the columns)."""
+def reference_cells(scenario: str, ref: ReferenceFigures) -> list[str]:
+    """Table cells of a reference row from ``shared/notes/metrics.md``."""
+    return [
+        scenario,
+        f"stonesoup ({ref.variant}) ref",
+        f"{_num(ref.ms_mean)}/{_num(ref.ms_p95)}",
+        _xrt(ref.x_real_time),
+        _num(ref.peak_mib),
+        f"{_num(ref.gospa)} ({_num(ref.localisation)}/{_num(ref.missed)}/{_num(ref.false)})",
+        _num(ref.per_target, 1),
+        str(ref.id_switches),
+        f"{_num(ref.confirm_median_s, 1)}/{_num(ref.confirm_p90_s, 1)}",
+        "-",
+        "; ".join(n for n in ("same file" if scenario == "n10-r3-s120" else "", ref.note) if n),
+    ]
+
+
+def results_table(results: BenchResults, *, reference: bool = True) -> Table:
+    """The benchmark table (one row per tracker run, see `bench/README.md` for the columns);
+    with ``reference``, each case's Stone Soup figures from the notes follow its rows, dimmed."""
     t = Table(
         title=f"Skyfuse vs Stone Soup ({results.label}, {results.created_utc[:16]} UTC)",
-        show_lines=False,
+        caption="ref: Stone Soup reference figures of shared/notes/metrics.md (their own"
+        " scenario draws; n10-r3-s120 is their file)"
+        if reference
+        else None,
     )
     for name in TABLE_COLUMNS:
         t.add_column(name, justify="left" if name in ("scenario", "tracker", "note") else "right")
-    last = None
-    for row in results.rows:
-        if last is not None and row.scenario != last:
+    cases = list(dict.fromkeys(r.scenario for r in results.rows))
+    for k, case in enumerate(cases):
+        if k:
             t.add_section()
-        t.add_row(*row_cells(row))
-        last = row.scenario
+        for row in results.rows:
+            if row.scenario == case:
+                t.add_row(*map(Text, row_cells(row)))
+        ref = REFERENCE.get(case)
+        if reference and ref is not None:
+            t.add_row(*map(Text, reference_cells(case, ref)), style="dim")
     return t
 
 

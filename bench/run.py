@@ -32,6 +32,7 @@ from bench.report import (
     host_info,
     memory_table,
     memory_trend,
+    read_results,
     results_table,
     write_results,
 )
@@ -230,10 +231,18 @@ def _score(
                 stats=None,
                 score=sky,
                 window=_window(stats.last_time_s),
-                note="same window as Stone Soup",
+                note="= Stone Soup's",
             )
         )
     return score, extra
+
+
+def print_results(console: Console, results: BenchResults) -> None:
+    """The results table, then the memory-over-time table when a run lasted 30 min or more."""
+    console.print(results_table(results))
+    mem = memory_table(results)
+    if mem is not None:
+        console.print(mem)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -264,8 +273,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="trackers to run",
     )
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
+    ap.add_argument(
+        "--show", type=Path, metavar="JSON", help="print the tables of a results file and exit"
+    )
     a = ap.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 200)
+    if a.show is not None:
+        try:
+            shown = read_results(a.show)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
+            console.print(f"[red]--show {a.show}: {e}[/red]")
+            return 2
+        print_results(console, shown)
+        return 0
     try:
         cases = select_cases(CASES, quick=a.quick, only=a.only)
     except InputError as e:
@@ -302,10 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=host_info(),
         rows=rows,
     )
-    console.print(results_table(results))
-    mem = memory_table(results)
-    if mem is not None:
-        console.print(mem)
+    print_results(console, results)
     path = write_results(results, a.out)
     console.print(f"results: {path} (and {a.out / 'latest.json'})")
     return 1 if any(r.error for r in rows) else 0

@@ -106,6 +106,7 @@ def run(
     mean, p95, mx = batch_summary(ms)
     tracking_s = float(ms.sum() / 1e3)
     covered = covered_duration(times)
+    rss_end = rss_mib()
     stats = RunStats(
         tracker=tracker_name,
         variant=tracker.variant,
@@ -124,8 +125,8 @@ def run(
         batch_ms_max=mx,
         x_real_time=real_time_factor(covered, tracking_s),
         rss_start_mib=rss_start,
-        rss_end_mib=rss_mib(),
-        peak_rss_mib=peak_rss_mib(),
+        rss_end_mib=rss_end,
+        peak_rss_mib=max(peak_rss_mib(), rss_end, *(m for _, m in rss_samples)),
         rss_samples=rss_samples,
         max_tracks=max_tracks,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bench.cases import BenchCase
+from bench.report import BenchResults, ResultRow, host_info, write_results
 from bench.run import main, run_case, worker_command, worker_env
 from bench.score import cut_scenario
 from rich.progress import Progress
@@ -95,3 +96,30 @@ def test_case_with_a_budgeted_stone_soup(short_radar_scenario: Path, tmp_path: P
 def test_cli_rejects_an_unknown_case(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--only", "n7-r2", "--out", "/nonexistent"]) == 2
     assert "n7-r2" in capsys.readouterr().out
+
+
+def test_cli_shows_a_results_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = BenchResults(
+        created_utc="2026-11-23T14:05:09+00:00",
+        label="only",
+        quick=False,
+        ss_budget_s=None,
+        host=host_info(),
+        rows=[
+            ResultRow(
+                scenario="n1000-r3",
+                tracker="skyfuse",
+                variant="gnn",
+                folder="",
+                stats=None,
+                score=None,
+                error="boom",
+            )
+        ],
+    )
+    path = write_results(res, tmp_path)
+    assert main(["--show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "n1000-r3" in out and "error: boom" in out
+    (tmp_path / "bad.json").write_text("{")
+    assert main(["--show", str(tmp_path / "bad.json")]) == 2

@@ -227,7 +227,7 @@ def test_row_cells_show_budget_window_and_missing_values() -> None:
     )
     wc = row_cells(window)
     assert wc[2:5] == ["-", "-", "-"]
-    assert "scored 0-9 s" in wc[-1]
+    assert "window 0-9 s" in wc[-1]
     failed = ResultRow(
         scenario="n1", tracker="skyfuse", variant="", folder="", stats=None, score=None, error="x"
     )
@@ -256,3 +256,24 @@ def test_tables_render(tmp_path: Path) -> None:
     assert "60 min" in text
     assert "1.00" in text  # slope 1 MiB/h
     assert memory_table(results([])) is None
+
+
+def test_reference_rows_follow_their_case() -> None:
+    row = ResultRow(
+        scenario="n10-r3",
+        tracker="skyfuse",
+        variant="gnn",
+        folder="/x",
+        stats=stats(budget_hit=False),
+        score=score(gospa=99.0),
+    )
+    console = Console(record=True, width=250)
+    console.print(results_table(results([row])))
+    lines = console.export_text().splitlines()
+    ours = next(i for i, ln in enumerate(lines) if "99 (97/3/6)" in ln)
+    notes = next(i for i, ln in enumerate(lines) if "stonesoup (gnn) ref" in ln)
+    assert notes > ours
+    assert "106 (97/3/6)" in lines[notes]
+    console = Console(record=True, width=250)
+    console.print(results_table(results([row]), reference=False))
+    assert " ref " not in console.export_text()
