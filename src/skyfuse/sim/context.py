@@ -92,8 +92,9 @@ def plan_geography(cfg: SimConfig, rng: np.random.Generator) -> Geography:
     launch_xy = cfg.launch_distance_m * _bearing_unit(launch_bearings)
 
     if cfg.border:
-        # Outward normal: 70 deg clockwise from the launch bearing.
-        u = _bearing_unit(cfg.launch_bearing_deg + 70.0)
+        # Outward normal 70 deg anticlockwise from the first launch bearing (further launch
+        # areas are added clockwise, so all of them stay on our side of the border).
+        u = _bearing_unit(cfg.launch_bearing_deg - 70.0)
         along = np.array([u[1], -u[0]])  # walking so that u is on the left
         s = np.linspace(-1.1 * r, 1.1 * r, 7)
         off = 0.6 * r + rng.normal(0.0, 0.03 * r, 7)
