@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import sys
+from pathlib import Path
 
 import msgspec
 import numpy as np
@@ -49,7 +50,10 @@ class RunStats(msgspec.Struct, kw_only=True):
     """Resident memory after reading the scenario, before the first step."""
     rss_end_mib: float
     peak_rss_mib: float
-    """Peak resident memory of the whole worker process (``ru_maxrss``)."""
+    """Peak resident memory of the whole worker process (``ru_maxrss``), reading included."""
+    tracking_peak_rss_mib: float | None = None
+    """Peak resident memory from the first step on (Linux ``VmHWM`` reset after reading the
+    scenario), None where the peak cannot be reset."""
     rss_samples: list[tuple[float, float]]
     """(scenario time s, resident MiB) about every ``rss_every_s`` of scenario time."""
     max_tracks: int
@@ -81,6 +85,29 @@ def real_time_factor(covered_s: float, tracking_s: float) -> float:
 def rss_mib() -> float:
     """Current resident set size of this process, MiB."""
     return float(psutil.Process().memory_info().rss) / MIB
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak resident size (Linux >= 4.0: ``5 > /proc/self/clear_refs``);
+    False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def peak_rss_since_reset_mib() -> float | None:
+    """Peak resident set size since `reset_peak_rss` (``VmHWM`` of /proc/self/status), MiB;
+    None where /proc is not available."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1]) / 1024.0
+    return None
 
 
 def peak_rss_mib() -> float:

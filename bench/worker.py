@@ -28,7 +28,9 @@ from bench.measure import (
     batch_summary,
     covered_duration,
     peak_rss_mib,
+    peak_rss_since_reset_mib,
     real_time_factor,
+    reset_peak_rss,
     rss_mib,
 )
 from bench.tracks import BenchTracker, open_tracks, write_picture
@@ -73,6 +75,8 @@ def run(
     done_times: list[float] = []
     rss_samples: list[tuple[float, float]] = []
     rss_start = rss_mib()
+    whole_peak = peak_rss_mib()
+    can_reset = reset_peak_rss()
     n_reports = 0
     max_tracks = 0
     next_sample = -np.inf
@@ -107,6 +111,7 @@ def run(
     tracking_s = float(ms.sum() / 1e3)
     covered = covered_duration(times)
     rss_end = rss_mib()
+    tracking_peak = peak_rss_since_reset_mib() if can_reset else None
     stats = RunStats(
         tracker=tracker_name,
         variant=tracker.variant,
@@ -126,7 +131,8 @@ def run(
         x_real_time=real_time_factor(covered, tracking_s),
         rss_start_mib=rss_start,
         rss_end_mib=rss_end,
-        peak_rss_mib=max(peak_rss_mib(), rss_end, *(m for _, m in rss_samples)),
+        peak_rss_mib=max(whole_peak, peak_rss_mib(), rss_end, *(m for _, m in rss_samples)),
+        tracking_peak_rss_mib=tracking_peak,
         rss_samples=rss_samples,
         max_tracks=max_tracks,
     )
