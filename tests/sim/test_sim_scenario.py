@@ -194,6 +194,8 @@ def test_presets_are_valid_and_named() -> None:
     assert PRESETS["hour-n100-r3"].duration_s == 3600.0
     assert PRESETS["raid-10x100"].raid_spacing_m == 100.0
     assert preset("n100-r3", seed=4).seed == 4
+    partial = preset("night-raid", radar={"pd": 0.8})
+    assert partial.radar.pd == 0.8 and partial.radar.doppler and partial.radar.rcs
 
 
 def test_bad_config_names_the_field() -> None:

@@ -6,6 +6,8 @@ All use 1 s radar scans, Pd 0.9, 10 clutter plots a scan, sigma 10 m / 0.2 deg u
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from skyfuse.core.errors import InputError
@@ -181,6 +183,9 @@ PRESETS: dict[str, SimConfig] = {
 def preset(name: str, **overrides: object) -> SimConfig:
     """A named preset with top-level `SimConfig` fields replaced (e.g. ``seed=2, radars=1``).
 
+    A dict for a sensor block (``radar={"pd": 0.8}``) changes only the keys it names; a
+    `RadarParams` (etc.) replaces the whole block.
+
     Raises `InputError` naming the preset or the field.
     """
     base = PRESETS.get(name)
@@ -192,7 +197,12 @@ def preset(name: str, **overrides: object) -> SimConfig:
     for k in overrides:
         if k not in fields:
             raise InputError("preset", f"unknown SimConfig field {k!r}", field=k)
-    merged = {**msgspec.to_builtins(base), **msgspec.to_builtins(overrides)}
+    merged: dict[str, Any] = msgspec.to_builtins(base)
+    for key, value in msgspec.to_builtins(overrides).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}  # a partial sensor block: merge
+        else:
+            merged[key] = value
     try:
         return msgspec.convert(merged, SimConfig)
     except msgspec.ValidationError as e:
