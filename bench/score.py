@@ -12,6 +12,7 @@ from pathlib import Path
 
 import msgspec
 import numpy as np
+from numpy.typing import NDArray
 
 from skyfuse.core.errors import InputError
 from skyfuse.eval import EvalReport, evaluate
@@ -82,7 +83,7 @@ def score_from_report(report: EvalReport, scored_until_s: float) -> Score:
     )
 
 
-def _cut_truth(truth: Truth, keep: np.ndarray) -> Truth:
+def _cut_truth(truth: Truth, keep: NDArray[np.bool_]) -> Truth:
     return Truth(
         truth.time[keep], truth.target_id[keep], truth.pos[keep], truth.vel[keep], truth.geodetic
     )
@@ -119,6 +120,8 @@ def cut_scenario(src: Path, dst: Path, until_s: float) -> Path:
         context=inputs.context,
         meta={"cut_from": str(src), "until_s": until_s},
     )
+    if gt.labels is None:  # write_scenario always writes labels; the source had none
+        (dst / "labels.csv").unlink()
     return dst
 
 

@@ -277,3 +277,16 @@ def test_reference_rows_follow_their_case() -> None:
     console = Console(record=True, width=250)
     console.print(results_table(results([row]), reference=False))
     assert " ref " not in console.export_text()
+
+
+def test_tracking_peak_sees_an_allocation_after_the_reset() -> None:
+    from bench.measure import peak_rss_since_reset_mib, reset_peak_rss, rss_mib
+
+    if not reset_peak_rss():
+        pytest.skip("peak RSS cannot be reset on this platform")
+    before = rss_mib()
+    block = np.ones(64 * 1024 * 1024 // 8)  # 64 MiB, touched
+    peak = peak_rss_since_reset_mib()
+    assert peak is not None
+    assert peak >= before + 60.0
+    del block
