@@ -98,8 +98,9 @@ class Emitters:
     def __len__(self) -> int:
         return int(self.emitter_id.shape[0])
 
-    def to_picture(self, time: float, frame: WorkFrame) -> Picture:
-        """The emitters as confirmed, static, zero-velocity tracks (RF-DF bit in the mask)."""
+    def to_picture(self, time: float, frame: WorkFrame, *, n_modes: int = 1) -> Picture:
+        """The emitters as confirmed, static, zero-velocity tracks (RF-DF bit in the mask);
+        ``mode_prob`` has ``n_modes`` columns with all weight on the first (cruise) mode."""
         n = len(self)
         state = np.zeros((n, 6))
         state[:, :3] = self.position
@@ -116,12 +117,16 @@ class Emitters:
             first_time=self.first_time.copy(),
             last_update_time=self.last_time.copy(),
             n_updates=self.n_bearings.astype(np.int32),
-            mode_prob=np.ones((n, 1)),
+            mode_prob=np.eye(1, n_modes)[np.zeros(n, np.intp)],
             static=np.ones(n, bool),
             coop_id=np.full(n, None, dtype=object),
             spoof_suspect=np.zeros(n, bool),
             sensor_mask=np.full(n, 1 << int(SensorKind.RF_DF), np.int32),
         )
+
+    def take(self, idx: NDArray[np.intp] | NDArray[np.bool_]) -> Emitters:
+        """Some of the emitters."""
+        return Emitters(*(getattr(self, f)[idx] for f in Emitters.__slots__))  # type: ignore[attr-defined]
 
     @staticmethod
     def empty() -> Emitters:

@@ -28,9 +28,17 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2 as chi2_dist
 
 from skyfuse.core.kinds import SensorKind
+from skyfuse.core.picture import Picture, TrackerOutput, TrackStatus
 from skyfuse.core.reports import Reports
 from skyfuse.tracking.filters import imm_combine
 from skyfuse.tracking.passive.bearings import Bearings, BearingSensors, bearings_from_reports
+from skyfuse.tracking.passive.cooperative import (
+    CoopAction,
+    CoopConfig,
+    CooperativeBinder,
+    coop_from_reports,
+)
+from skyfuse.tracking.passive.emitters import EmitterConfig, Emitters, StaticEmitterLocator
 from skyfuse.tracking.passive.initiate import BearingTracker, InitiatorConfig
 from skyfuse.tracking.passive.models import BearingModel
 from skyfuse.tracking.passive.oosm import (
@@ -56,29 +64,139 @@ class PassiveStats:
     late_bearings: int = 0
     late_used: int = 0
     late_skipped_kind: dict[str, int] = field(default_factory=dict)
+    coop_held: int = 0
+    direct_used: int = 0
 
 
 class PassiveFusion:
-    """The passive-sensor hooks of one `Tracker` (create with `register_passive`)."""
+    """The passive-sensor side of one `Tracker` (create with `register_passive`).
+
+    Holds the bearing initiator (hook ``on_unassociated``), the late-bearing update (hook
+    ``on_late``), the cooperative binder and the static-emitter locator. `process` is the
+    drop-in replacement for ``tracker.process``: it screens cooperative reports (spoof suspects
+    and disagreeing self-reports never reach the tracker), runs the tracker, writes ``coop_id``
+    and ``spoof_suspect`` into the tracker's track arrays and appends located static emitters
+    (``static = True``) to the picture.
+    """
 
     def __init__(
         self,
         tracker: Tracker,
         config: InitiatorConfig | None = None,
         *,
+        coop_config: CoopConfig | None = None,
+        emitter_config: EmitterConfig | None = None,
+        emitter_period_s: float = 10.0,
+        evidence_window_s: float = 3.0,
         late_gate_prob: float = 0.997,
+        min_gain: float = 0.5,
+        direct: bool = True,
     ) -> None:
         self.tracker = tracker
         self.sensors = BearingSensors.build(tracker.catalog)
         self.initiator = BearingTracker(self.sensors, config, handoff=True)
+        self.binder = CooperativeBinder(coop_config or CoopConfig())
+        self.locator = StaticEmitterLocator(self.sensors, emitter_config)
+        self.emitters = Emitters.empty()
+        self.emitter_period_s = emitter_period_s
+        self.evidence_window_s = evidence_window_s
+        self.min_gain = min_gain
+        self.direct = direct
+        self._next_locate = -np.inf
         self.stats = PassiveStats()
         self._late_gate = {d: float(chi2_dist.ppf(late_gate_prob, d)) for d in (1, 2)}
-        self._pending: list[Bearings] = []
+
+    def process(self, reports: Reports) -> TrackerOutput:
+        """One batch through cooperative screening, the tracker and the emitter locator."""
+        tr = self.tracker
+        cat = tr.catalog
+        keep = np.ones(len(reports), bool)
+        coop = coop_from_reports(reports, cat)
+        if len(coop):
+            picture = tr.picture()
+            decision = self.binder.screen(coop, picture, self._fresh_evidence(picture))
+            held = decision.action == int(CoopAction.HOLD)
+            keep[coop.index[held]] = False
+            self.stats.coop_held += int(held.sum())
+        bearings = bearings_from_reports(reports, self.sensors)
+        self.locator.add(bearings)
+        on_time = bearings.time >= tr.time  # older ones reach `on_late` inside the tracker
+        out = tr.process(reports.take(keep) if not keep.all() else reports)
+        if self.direct and np.any(on_time):
+            b = bearings.take(on_time)
+            used = bearing_update(tr, b, self._late_gate, self.min_gain)
+            self.stats.direct_used += int(used.sum())
+            self.on_unassociated(tr, reports.take(b.index[~used]))
+        self.binder.forget_tracks(out.deleted)
+        self._annotate()
+        now = float(tr.time) if np.isfinite(tr.time) else 0.0
+        if now >= self._next_locate:
+            self.emitters = self._unexplained(self.locator.locate(now))
+            self._next_locate = now + self.emitter_period_s
+        picture = concat_pictures(
+            tr.picture(), self.emitters.to_picture(now, cat.frame, n_modes=tr.mu.shape[1])
+        )
+        return TrackerOutput(picture, out.associations, out.deleted)
+
+    def _unexplained(self, emitters: Emitters) -> Emitters:
+        """Emitters not explained by a live track (a hovering drone's own datalink is that
+        track, not a second, static object): within ``3 sigma`` horizontally of a confirmed
+        track they are dropped."""
+        tr = self.tracker
+        live = tr.live()
+        live = live[tr.status[live] != 0]
+        if len(emitters) == 0 or live.size == 0:
+            return emitters
+        frame = tr.catalog.frame
+        d = tr.x[live, None, :3] - emitters.position[None]
+        horiz = frame.horizontal_distance(emitters.position[None], tr.x[live, None, :3])
+        sd = np.sqrt(
+            np.trace(emitters.cov, axis1=1, axis2=2)[None]
+            + np.trace(tr.P[live, :3, :3], axis1=1, axis2=2)[:, None]
+        )
+        explained = np.any(horiz <= 3.0 * sd, axis=0) & np.isfinite(d).all(axis=2).any(axis=0)
+        return emitters.take(~explained)
+
+    def _fresh_evidence(self, picture: Picture) -> NDArray[np.bool_]:
+        """Confirmed picture rows updated by a non-cooperative sensor within
+        ``evidence_window_s``."""
+        tr = self.tracker
+        live = tr.live()
+        order = np.argsort(tr.track_id[live])
+        slots = live[order[np.searchsorted(tr.track_id[live][order], picture.track_id)]]
+        noncoop = [int(k) for k in (SensorKind.RADAR, *BEARING_KINDS)]
+        last = tr.kind_time[slots][:, noncoop].max(axis=1)
+        fresh = (tr.time - last <= self.evidence_window_s) & picture.confirmed()
+        return np.asarray(fresh, dtype=bool)
+
+    def _annotate(self) -> None:
+        """Write cooperative identities and spoof flags into the tracker's live tracks."""
+        tr = self.tracker
+        live = tr.live()
+        tr.coop_id[live] = None
+        tr.spoof_suspect[live] = False
+        if live.size == 0:
+            return
+        ids = tr.track_id[live]
+        order = np.argsort(ids)
+        for table, spoof in ((self.binder.bindings(), False), (self.binder.spoof_tracks(), True)):
+            if not table:
+                continue
+            tids = np.fromiter(table.keys(), dtype=np.int64, count=len(table))
+            names = np.array(list(table.values()), dtype=object)
+            pos = np.minimum(np.searchsorted(ids[order], tids), ids.size - 1)
+            slots = live[order[pos]]
+            found = tr.track_id[slots] == tids
+            tr.coop_id[slots[found]] = names[found]
+            if spoof:
+                tr.spoof_suspect[slots[found]] = True
 
     # -- hooks -----------------------------------------------------------------------------
     def on_unassociated(self, tracker: Tracker, reports: Reports) -> None:
-        """Leftover bearings of one sensor: try to initiate; births join the tracker."""
+        """Leftover bearings: try to initiate; births join the tracker (confirmed)."""
         b = bearings_from_reports(reports, self.sensors)
+        if len(b) == 0:
+            return
         self.stats.leftovers += len(b)
         births = self.initiator.process(b)
         if len(births) == 0:
@@ -89,7 +207,8 @@ class PassiveFusion:
         P = np.einsum("nij,njk,nlk->nil", F, births.cov, F) + cv_process_noise(
             dt, self.initiator.cfg.q
         )
-        kind = SensorKind(int(self.sensors.catalog.kind[int(reports.sensor[0])]))
+        kinds = self.sensors.catalog.kind[b.sensor]
+        kind = SensorKind(int(np.bincount(kinds).argmax()))
         tracker.add_tracks(x, P, kind, confirmed=True)
         self.stats.births += len(births)
 
@@ -105,26 +224,40 @@ class PassiveFusion:
         b = bearings_from_reports(reports.take(is_b), self.sensors)
         self.stats.late_bearings += len(b)
         if len(b):
-            self.stats.late_used += late_bearing_update(tracker, b, self._late_gate)
+            self.stats.late_used += int(
+                bearing_update(tracker, b, self._late_gate, self.min_gain).sum()
+            )
 
 
-def late_bearing_update(tracker: Tracker, b: Bearings, gate: dict[int, float]) -> int:
-    """Update the tracker's live tracks with late bearings (one per track, best NIS first).
+def bearing_update(
+    tracker: Tracker, b: Bearings, gate: dict[int, float], min_gain: float = 0.5
+) -> NDArray[np.bool_]:
+    """Update the tracker's live tracks with bearings of any age; returns the used-bearing mask.
 
-    Each track's IMM modes are updated by the retrodicted cross-covariance form (B1: no record of
-    the tracker's last update is kept) with the cruise-mode horizontal process noise, then
-    recombined. Returns the number of bearings used.
+    Pairs: confirmed or coasting tracks (tentative ones are the tracker's to confirm or drop)
+    within each sensor's reach (cKDTree on track positions). Each pair's
+    innovation is taken at the report's emission time (propagation delay solved on the track's
+    CV motion; retrodiction or prediction from the tracker's time, B1 form with the cruise-mode
+    horizontal process noise). A pair is kept if its NIS passes the chi-square ``gate`` (by
+    dof) and the bearing is informative for the track: the predicted azimuth spread
+    ``sqrt(H P H')`` is at least ``min_gain`` times the bearing noise (a 3 deg acoustic bearing
+    adds nothing to a radar track known to 10 m, and could only mis-associate). One bearing per
+    track and one track per bearing (mutual best NIS); each IMM mode is updated with the
+    cross-covariance form, then recombined; ``last_update_time``, ``n_updates`` and
+    ``kind_time`` advance.
     """
+    used = np.zeros(len(b), bool)
     idx = tracker.live()
+    idx = idx[tracker.status[idx] != int(TrackStatus.TENTATIVE)]
     if idx.size == 0 or len(b) == 0:
-        return 0
+        return used
     cat = tracker.catalog
     reach = np.where(np.isfinite(b.max_range), b.max_range, 1e5) + 600.0
     tree = cKDTree(tracker.x[idx, :3])
     near = tree.query_ball_point(b.origin, reach)
     counts = np.array([len(a) for a in near], dtype=np.intp)
     if counts.sum() == 0:
-        return 0
+        return used
     ti = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
     bi = np.repeat(np.arange(len(b)), counts)
     slots = idx[ti]
@@ -134,12 +267,14 @@ def late_bearing_update(tracker: Tracker, b: Bearings, gate: dict[int, float]) -
     P_tau, C, H, res, R, _ = bearing_innovation(
         tracker.x[slots], tracker.P[slots], t_state, bb, q, None
     )
-    S = np.einsum("nij,njk,nlk->nil", H, P_tau, H) + R
+    HPH = np.einsum("nij,njk,nlk->nil", H, P_tau, H)
+    S = HPH + R
     nis = np.einsum("ni,nij,nj->n", res, np.linalg.inv(S), res)
     ok = nis <= np.where(bb.has_el, gate[2], gate[1])
+    ok &= np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az
     ti, bi, slots, nis = ti[ok], bi[ok], slots[ok], nis[ok]
     if ti.size == 0:
-        return 0
+        return used
     # One bearing per track and one track per bearing: best NIS first (mutual best).
     order = np.lexsort((nis, bi))
     first = np.r_[True, bi[order][1:] != bi[order][:-1]]
@@ -148,12 +283,12 @@ def late_bearing_update(tracker: Tracker, b: Bearings, gate: dict[int, float]) -
     first = np.r_[True, ti[cand][1:] != ti[cand][:-1]]
     win = cand[first]
     slots, bw = slots[win], b.take(bi[win])
+    used[bi[win]] = True
     n_modes = tracker.xm.shape[1]
     k = slots.size
     xm = tracker.xm[slots].reshape(k * n_modes, 6)
     Pm = tracker.Pm[slots].reshape(k * n_modes, 6, 6)
-    rep = np.repeat(np.arange(k), n_modes)
-    bm = bw.take(rep)
+    bm = bw.take(np.repeat(np.arange(k), n_modes))
     t_m = np.full(k * n_modes, float(tracker.time))
     P_tau, C, H, res, R, _ = bearing_innovation(xm, Pm, t_m, bm, q, None)
     xn, Pn, _ = cross_update(xm, Pm, P_tau, C, H, res, R)
@@ -163,18 +298,72 @@ def late_bearing_update(tracker: Tracker, b: Bearings, gate: dict[int, float]) -
         tracker.xm[slots], tracker.Pm[slots], tracker.mu[slots]
     )
     tracker.n_updates[slots] += 1
+    tracker.last_update_time[slots] = np.maximum(tracker.last_update_time[slots], tracker.time)
     kinds = cat.kind[bw.sensor].astype(np.intp)
     tracker.kind_time[slots, kinds] = np.maximum(tracker.kind_time[slots, kinds], bw.time)
-    return int(k)
+    return used
 
 
-def register_passive(tracker: Tracker, config: InitiatorConfig | None = None) -> PassiveFusion:
-    """Register the bearing models and the passive hooks on a tracker; returns the hooks' owner.
+def concat_pictures(a: Picture, b: Picture) -> Picture:
+    """Rows of ``a`` then ``b`` (same time and frame; ``b``'s mode columns padded/cut to a's)."""
+    if len(b) == 0:
+        return a
+    m = a.mode_prob.shape[1]
+    mp = np.zeros((len(b), m))
+    k = min(m, b.mode_prob.shape[1])
+    mp[:, :k] = b.mode_prob[:, :k]
+    mp[:, 0] += 1.0 - mp.sum(axis=1)
+    return Picture(
+        a.time,
+        a.frame,
+        np.concatenate([a.track_id, b.track_id]),
+        np.concatenate([a.state, b.state]),
+        np.concatenate([a.cov, b.cov]),
+        np.concatenate([a.status, b.status]),
+        np.concatenate([a.first_time, b.first_time]),
+        np.concatenate([a.last_update_time, b.last_update_time]),
+        np.concatenate([a.n_updates, b.n_updates]),
+        np.concatenate([a.mode_prob, mp]),
+        np.concatenate([a.static, b.static]),
+        np.concatenate([a.coop_id, b.coop_id]),
+        np.concatenate([a.spoof_suspect, b.spoof_suspect]),
+        np.concatenate([a.sensor_mask, b.sensor_mask]),
+    )
 
-    Changes on ``tracker``: ``models[ACOUSTIC|RF_DF|EO_IR]``, ``clutter_density`` of bearing
-    sensors, ``hooks.on_unassociated`` and ``hooks.on_late`` (replacing any set before).
+
+def register_passive(
+    tracker: Tracker,
+    config: InitiatorConfig | None = None,
+    *,
+    coop_config: CoopConfig | None = None,
+    emitter_config: EmitterConfig | None = None,
+    seam_models: bool = False,
+) -> PassiveFusion:
+    """Attach passive fusion to a tracker; returns the `PassiveFusion` whose `process` replaces
+    ``tracker.process``.
+
+    Default (``seam_models=False``, "direct"): the tracker does not know bearing kinds (it
+    predicts, manages and skips them); `PassiveFusion.process` updates the tracker's tracks with
+    informative bearings (`bearing_update`) and initiates from the rest. With
+    ``seam_models=True`` the `BearingModel`s are registered in ``tracker.models`` (the tracker
+    associates bearings with its own gate) and leftovers come through
+    ``hooks.on_unassociated``; on `mixed-demo` this lets clutter and relay bearings pull radar
+    tracks, so it is not the default.
+
+    Changes on ``tracker``: ``hooks.on_late`` (late bearings, any mode); with ``seam_models``
+    also ``models[ACOUSTIC|RF_DF|EO_IR]``, bearing sensors' ``clutter_density`` and
+    ``hooks.on_unassociated``.
     """
-    fusion = PassiveFusion(tracker, config)
+    fusion = PassiveFusion(
+        tracker,
+        config,
+        coop_config=coop_config,
+        emitter_config=emitter_config,
+        direct=not seam_models,
+    )
+    tracker.hooks.on_late = fusion.on_late
+    if not seam_models:
+        return fusion
     gs = tracker.config.gate_sigmas
     tracker.models[SensorKind.ACOUSTIC] = BearingModel(
         fusion.sensors, elevation=True, gate_sigmas=gs
@@ -183,14 +372,12 @@ def register_passive(tracker: Tracker, config: InitiatorConfig | None = None) ->
     tracker.models[SensorKind.RF_DF] = BearingModel(fusion.sensors, elevation=False, gate_sigmas=gs)
     cat = tracker.catalog
     rate = np.array([max(s.clutter_rate_per_scan, 1e-3) for s in cat.specs])
-    sphere = 4.0 * np.pi  # steradian-like az x el extent: 2 pi x pi
     for kind, volume in (
-        (SensorKind.ACOUSTIC, sphere),
-        (SensorKind.EO_IR, sphere),
+        (SensorKind.ACOUSTIC, 2.0 * np.pi * np.pi),
+        (SensorKind.EO_IR, 2.0 * np.pi * np.pi),
         (SensorKind.RF_DF, 2.0 * np.pi),
     ):
         s = cat.sensors_of(kind)
         tracker.clutter_density[s] = rate[s] / volume
     tracker.hooks.on_unassociated = fusion.on_unassociated
-    tracker.hooks.on_late = fusion.on_late
     return fusion
