@@ -142,6 +142,60 @@ def _max_alive(kb: I64, kend: I64, n_steps: int) -> int:
     return int(max(1, np.cumsum(delta).max()))
 
 
+class _Slots:
+    """The live state of every slot during propagation (the simulator's own arrays).
+
+    ``tid`` target in the slot (-1 free); ``pos`` map metres; ``psi`` heading rad clockwise from
+    North; ``v`` horizontal speed m/s; ``vz`` climb rate m/s; ``omega`` turn rate rad/s;
+    ``leg_end`` s; ``wp_i`` current waypoint; ``done`` route end reached.
+    """
+
+    def __init__(self, n_slots: int) -> None:
+        self.tid = np.full(n_slots, -1, dtype=np.int64)
+        self.pos = np.zeros((n_slots, 3))
+        self.psi = np.zeros(n_slots)
+        self.v = np.zeros(n_slots)
+        self.vz = np.zeros(n_slots)
+        self.omega = np.zeros(n_slots)
+        self.leg_end = np.zeros(n_slots)
+        self.wp_i = np.zeros(n_slots, dtype=np.int64)
+        self.done = np.zeros(n_slots, dtype=bool)
+        self.free = list(range(n_slots - 1, -1, -1))
+
+    def admit(self, plan: TargetPlan, born: I64, t: float) -> I64:
+        """Put newly born targets into free slots; returns their slots."""
+        if len(born) > len(self.free):
+            raise RuntimeError("internal: more live targets than slots")
+        s = np.array([self.free.pop() for _ in range(len(born))], dtype=np.int64)
+        self.tid[s] = born
+        self.pos[s] = plan.pos0[born]
+        self.psi[s] = plan.heading0[born]
+        self.v[s] = plan.speed[born]
+        self.vz[s] = 0.0
+        self.omega[s] = 0.0
+        self.leg_end[s] = t
+        self.wp_i[s] = 0
+        self.done[s] = False
+        return s
+
+    def release(self, slots: IDX) -> None:
+        """Free the slots of targets that died."""
+        self.tid[slots] = -1
+        self.free.extend(slots.tolist()[::-1])
+
+    def velocity(self) -> F64:
+        """(S, 3) local East-North-Up velocity, m/s."""
+        return np.column_stack([self.v * np.sin(self.psi), self.v * np.cos(self.psi), self.vz])
+
+    def step(self, dt: float, proj: MapProjection) -> None:
+        """Move every slot along its coordinated turn for ``dt`` seconds."""
+        d_east, d_north, self.psi = arc_step(self.psi, self.v, self.omega, dt)
+        kx, ky = proj.scale(self.pos[:, 1], self.pos[:, 2])
+        self.pos[:, 0] += d_east * kx
+        self.pos[:, 1] += d_north * ky
+        self.pos[:, 2] = np.maximum(self.pos[:, 2] + self.vz * dt, 0.0)
+
+
 def propagate(
     plan: TargetPlan,
     *,
@@ -162,130 +216,82 @@ def propagate(
     n_slots = _max_alive(kb, kend, n_steps) if n else 1
     pos_h = np.zeros((n_steps + 1, n_slots, 3))
     vel_h = np.zeros((n_steps + 1, n_slots, 3))
-
     slot_of = np.full(n, -1, dtype=np.int64)
     kd = np.full(n, n_steps, dtype=np.int64)
     arrival = np.full(n, np.nan)
-    tid = np.full(n_slots, -1, dtype=np.int64)
-    pos = np.zeros((n_slots, 3))
-    psi = np.zeros(n_slots)
-    v = np.zeros(n_slots)
-    vz = np.zeros(n_slots)
-    omega = np.zeros(n_slots)
-    leg_end = np.zeros(n_slots)
-    wp_i = np.zeros(n_slots, dtype=np.int64)
-    done = np.zeros(n_slots, dtype=bool)
-    free = list(range(n_slots - 1, -1, -1))
+    st = _Slots(n_slots)
     order = np.argsort(kb, kind="stable")
-    ptr = 0
+    first_born = np.searchsorted(kb[order], np.arange(n_steps + 2), side="left")
 
     for k in range(n_steps + 1):
         t = k * dt
-        # Births.
-        start = ptr
-        while ptr < n and kb[order[ptr]] == k:
-            ptr += 1
-        born = order[start:ptr]
+        born = order[first_born[k] : first_born[k + 1]]
         if len(born):
-            if len(born) > len(free):
-                raise RuntimeError("internal: more live targets than slots")
-            s_new = np.array([free.pop() for _ in range(len(born))], dtype=np.int64)
-            tid[s_new] = born
-            slot_of[born] = s_new
-            pos[s_new] = plan.pos0[born]
-            psi[s_new] = plan.heading0[born]
-            v[s_new] = plan.speed[born]
-            vz[s_new] = 0.0
-            omega[s_new] = 0.0
-            leg_end[s_new] = t
-            wp_i[s_new] = 0
-            done[s_new] = False
-        act = np.flatnonzero(tid >= 0)
+            slot_of[born] = st.admit(plan, born, t)
+        act = np.flatnonzero(st.tid >= 0)
         # Deaths at k: planned end, or the route's end reached during the previous step.
-        tt = tid[act]
-        dying = ((k >= kend[tt]) | done[act]) & (k > kb[tt])
+        tt = st.tid[act]
+        dying = ((k >= kend[tt]) | st.done[act]) & (k > kb[tt])
         if k == n_steps:
             dying[:] = True
         if len(act):
-            _control(
-                plan,
-                tt,
-                act,
-                t,
-                dt,
-                pos,
-                psi,
-                v,
-                vz,
-                omega,
-                leg_end,
-                wp_i,
-                done,
-                arrival,
-                proj,
-                rng,
-            )
-        pos_h[k] = pos
-        vel_h[k, :, 0] = v * np.sin(psi)
-        vel_h[k, :, 1] = v * np.cos(psi)
-        vel_h[k, :, 2] = vz
-        if len(act):
-            gone = act[dying]
-            kd[tid[gone]] = k
-            tid[gone] = -1
-            free.extend(gone.tolist()[::-1])
-        if k == n_steps:
-            break
-        # Integrate the exact coordinated turn over the step.
-        d_east, d_north, psi = arc_step(psi, v, omega, dt)
-        kx, ky = proj.scale(pos[:, 1], pos[:, 2])
-        pos[:, 0] += d_east * kx
-        pos[:, 1] += d_north * ky
-        pos[:, 2] = np.maximum(pos[:, 2] + vz * dt, 0.0)
+            _control(plan, st, act, t, dt, arrival, proj, rng)
+        pos_h[k] = st.pos
+        vel_h[k] = st.velocity()
+        gone = act[dying]
+        kd[st.tid[gone]] = k
+        st.release(gone)
+        if k < n_steps:
+            st.step(dt, proj)
     return Trajectories(
         dt=dt, kb=kb, kd=kd, slot=slot_of, pos=pos_h, vel=vel_h, arrival_time=arrival, proj=proj
     )
 
 
+TURN_LEG_SHARE = 0.6
+"""Share of wander legs that turn (the others fly straight)."""
+CLIMB_LEG_SHARE = 0.3
+"""Share of wander legs that climb or descend."""
+HOVER_LEG_SHARE = 0.3
+"""Share of multirotor legs spent hovering."""
+
+
 def _control(
     plan: TargetPlan,
-    tt: I64,
+    st: _Slots,
     s: IDX,
     t: float,
     dt: float,
-    pos: F64,
-    psi: F64,
-    v: F64,
-    vz: F64,
-    omega: F64,
-    leg_end: F64,
-    wp_i: I64,
-    done: NDArray[np.bool_],
     arrival: F64,
     proj: MapProjection,
     rng: np.random.Generator,
 ) -> None:
-    """Set turn rate, speed and climb rate of live slots ``s`` (targets ``tt``) for one step.
+    """Set turn rate, speed and climb rate of live slots ``s`` for the step starting at t (s).
 
-    Writes into the simulator's own state arrays (never a caller's input).
+    Wanderers draw random legs; route flyers steer to their waypoints (heading gain, turn-rate
+    cap, altitude hold, terminal dive); static targets stay put. Records arrivals in ``arrival``.
     """
+    tt = st.tid[s]
+    pos, psi, v, vz, omega = st.pos, st.psi, st.v, st.vz, st.omega
     beh = plan.behaviour[tt]
     kx, ky = proj.scale(pos[s, 1], pos[s, 2])
 
     # Random legs for wanderers and multirotors.
     wander = (beh == Behaviour.WANDER) | (beh == Behaviour.HOME)
-    new_leg = wander & (t >= leg_end[s])
+    new_leg = wander & (t >= st.leg_end[s])
     if new_leg.any():
         j = s[new_leg]
         tj = tt[new_leg]
         m = len(j)
-        leg_end[j] = t + rng.exponential(plan.leg_mean_s[tj])
-        turning = rng.uniform(0.0, 1.0, m) < 0.6
+        st.leg_end[j] = t + rng.exponential(plan.leg_mean_s[tj])
+        turning = rng.uniform(0.0, 1.0, m) < TURN_LEG_SHARE
         omega[j] = np.where(turning, rng.uniform(-1.0, 1.0, m) * plan.turn_max[tj], 0.0)
-        climbing = rng.uniform(0.0, 1.0, m) < 0.3
+        climbing = rng.uniform(0.0, 1.0, m) < CLIMB_LEG_SHARE
         vz[j] = np.where(climbing, rng.uniform(-1.0, 1.0, m) * plan.climb_max[tj], 0.0)
         lo, hi = plan.speed_range[tj, 0], plan.speed_range[tj, 1]
-        hover = (plan.behaviour[tj] == Behaviour.HOME) & (rng.uniform(0.0, 1.0, m) < 0.3)
+        hover = (plan.behaviour[tj] == Behaviour.HOME) & (
+            rng.uniform(0.0, 1.0, m) < HOVER_LEG_SHARE
+        )
         v[j] = np.where(hover, 0.0, rng.uniform(lo, hi))
     if wander.any():
         j = s[wander]
@@ -312,14 +318,14 @@ def _control(
         last = plan.n_wp[tj] - 1
         # Advance past waypoints already reached (fly-by).
         for _ in range(2):
-            w = plan.waypoints[tj, wp_i[j]]
+            w = plan.waypoints[tj, st.wp_i[j]]
             de = (w[:, 0] - pos[j, 0]) / kx[route]
             dn = (w[:, 1] - pos[j, 1]) / ky[route]
             dist = np.hypot(de, dn)
             reach = np.maximum(2.0 * v[j] * dt, 300.0)
-            adv = (wp_i[j] < last) & (dist < reach)
-            wp_i[j] = wp_i[j] + adv
-        w = plan.waypoints[tj, wp_i[j]]
+            adv = (st.wp_i[j] < last) & (dist < reach)
+            st.wp_i[j] = st.wp_i[j] + adv
+        w = plan.waypoints[tj, st.wp_i[j]]
         de = (w[:, 0] - pos[j, 0]) / kx[route]
         dn = (w[:, 1] - pos[j, 1]) / ky[route]
         dist = np.hypot(de, dn)
@@ -327,17 +333,17 @@ def _control(
         omega[j] = np.clip(HEADING_GAIN_PER_S * err, -plan.turn_max[tj], plan.turn_max[tj])
         z = pos[j, 2]
         vz[j] = np.clip(
-            (plan.waypoint_alt[tj, wp_i[j]] - z) / ALTITUDE_TIME_CONSTANT_S,
+            (plan.waypoint_alt[tj, st.wp_i[j]] - z) / ALTITUDE_TIME_CONSTANT_S,
             -plan.climb_max[tj],
             plan.climb_max[tj],
         )
-        final = wp_i[j] == last
+        final = st.wp_i[j] == last
         diving = final & plan.dive[tj] & (dist < z / DIVE_SLOPE)
         vz[j] = np.where(diving, -z * v[j] / np.maximum(dist, 1.0), vz[j])
-        arrive = final & (dist <= v[j] * dt) & ~done[j]
+        arrive = final & (dist <= v[j] * dt) & ~st.done[j]
         if arrive.any():
             a = j[arrive]
-            done[a] = True
+            st.done[a] = True
             arrival[tt[route][arrive]] = t + dist[arrive] / np.maximum(v[a], 1e-6)
 
     static = beh == Behaviour.STATIC
