@@ -19,6 +19,7 @@ from skyfuse.sim import (
     simulate,
 )
 from skyfuse.sim.geometry import in_sector_deg
+from skyfuse.sim.sensors.acoustic import solve_emission_time
 from skyfuse.sim.sensors.base import pair_aer
 from skyfuse.sim.sensors.rf_df import free_space_loss_db
 
@@ -87,9 +88,16 @@ def test_radar_pd_and_clutter_rate(radar_run: SimResult) -> None:
     assert np.mean(rng_false) == pytest.approx((p.min_range_m + p.max_range_m) / 2, rel=0.1)
 
 
-def test_radar_cone_of_silence_and_stagger() -> None:
+def test_radar_cone_of_silence_stagger_and_doppler() -> None:
     res = simulate(
-        SimConfig(seed=2, targets=60, radars=3, duration_s=20.0, altitude_m=(1500.0, 2000.0))
+        SimConfig(
+            seed=2,
+            targets=60,
+            radars=3,
+            duration_s=20.0,
+            altitude_m=(1500.0, 2000.0),
+            radar=RadarParams(doppler=True, sigma_radial_velocity_mps=1e-6),
+        )
     )
     firsts = [s.first_scan_time_s for s in res.sensors.sensors]
     assert firsts == [0.0, 0.333333, 0.666667]
@@ -97,6 +105,19 @@ def test_radar_cone_of_silence_and_stagger() -> None:
     true_rows = rows[tgt >= 0]
     el = res.reports.col("elevation_deg")[true_rows]
     assert el.max() < 30.0 + 4 * 0.2  # nothing from inside the cone of silence
+    # Radial velocity (positive away) = d(range)/dt of the truth.
+    i = tgt[tgt >= 0]
+    tm = res.reports.time[true_rows]
+    s = res.reports.sensor[true_rows]
+    h = 1e-3
+    p0, _ = res.world.traj.work_state_at(i, tm - h)
+    p1, _ = res.world.traj.work_state_at(i, tm + h)
+    r0 = np.linalg.norm(p0 - res.world.catalog.position[s], axis=1)
+    r1 = np.linalg.norm(p1 - res.world.catalog.position[s], axis=1)
+    rv = res.reports.col("radial_velocity_mps")[true_rows]
+    inside = (tm - h >= res.world.traj.t_birth[i]) & (tm + h <= res.world.traj.t_death[i])
+    assert inside.sum() > 500
+    assert np.allclose(rv[inside], ((r1 - r0) / (2 * h))[inside], atol=5e-3)
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +182,42 @@ def test_acoustic_angles_point_at_the_emission_point(acoustic_run: SimResult) ->
             assert abs(np.degrees(az_now[0] - az[0])) > 1e-3
         checked += 1
     assert checked > 30
+
+
+def test_acoustic_pd_falls_with_range(acoustic_run: SimResult) -> None:
+    """Detections per opportunity follow pd (1 - (r / R_class)^2) (pd = 1 in this run)."""
+    res = acoustic_run
+    traj, cat, plan = res.world.traj, res.world.catalog, res.world.plan
+    sensors = cat.sensors_of(SensorKind.ACOUSTIC)
+    rows, tgt = _rows(res, SensorKind.ACOUSTIC)
+    heard = {
+        (float(res.reports.time[r]), int(res.reports.sensor[r]), int(i))
+        for r, i in zip(rows, tgt, strict=True)
+    }
+    max_r = AcousticParams().max_range_m_by_class
+    r_cls = np.array([max_r.get(c, 0.0) for c in np.array(KNOWN_CLASSES)[plan.cls]])
+    frac_r, detected = [], []
+    for t in np.unique(res.reports.time[rows])[::3]:
+        cand = np.flatnonzero((r_cls > 0) & (traj.t_birth <= t))
+        si = np.repeat(sensors, len(cand))
+        ti = np.tile(cand, len(sensors))
+        tau, resid = solve_emission_time(traj, ti, cat.position[si], float(t), 343.0)
+        r = 343.0 * (t - tau)
+        ok = (np.abs(resid) < 1e-3) & (r <= r_cls[ti]) & (r > 0)
+        frac_r.extend((r[ok] / r_cls[ti[ok]]).tolist())
+        detected.extend(
+            (float(t), int(s), int(i)) in heard for s, i in zip(si[ok], ti[ok], strict=True)
+        )
+    x = np.asarray(frac_r)
+    d = np.asarray(detected, dtype=float)
+    assert len(x) > 300
+    for lo, hi in ((0.0, 0.5), (0.5, 0.8), (0.8, 1.0)):
+        sel = (x >= lo) & (x < hi)
+        if sel.sum() < 30:
+            continue
+        expect = float(np.mean(1.0 - x[sel] ** 2))
+        sd = np.sqrt(expect * (1 - expect) / sel.sum()) + 1e-3
+        assert d[sel].mean() == pytest.approx(expect, abs=4 * sd), (lo, hi)
 
 
 def test_acoustic_doppler_and_range_limits(acoustic_run: SimResult) -> None:
