@@ -124,9 +124,9 @@ class PassiveFusion:
         out = tr.process(reports.take(keep) if not keep.all() else reports)
         if self.direct and np.any(on_time):
             b = bearings.take(on_time)
-            used = bearing_update(tr, b, self._late_gate, self.min_gain)
+            used, explained = bearing_update(tr, b, self._late_gate, self.min_gain)
             self.stats.direct_used += int(used.sum())
-            self.on_unassociated(tr, reports.take(b.index[~used]))
+            self.on_unassociated(tr, reports.take(b.index[~explained]))
         self.binder.forget_tracks(out.deleted)
         self._annotate()
         now = float(tr.time) if np.isfinite(tr.time) else 0.0
@@ -224,40 +224,44 @@ class PassiveFusion:
         b = bearings_from_reports(reports.take(is_b), self.sensors)
         self.stats.late_bearings += len(b)
         if len(b):
-            self.stats.late_used += int(
-                bearing_update(tracker, b, self._late_gate, self.min_gain).sum()
-            )
+            used, _ = bearing_update(tracker, b, self._late_gate, self.min_gain)
+            self.stats.late_used += int(used.sum())
 
 
 def bearing_update(
     tracker: Tracker, b: Bearings, gate: dict[int, float], min_gain: float = 0.5
-) -> NDArray[np.bool_]:
-    """Update the tracker's live tracks with bearings of any age; returns the used-bearing mask.
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Update the tracker's live tracks with bearings of any age.
+
+    Returns ``(used, explained)`` masks over the bearings: used for an update, and gated with
+    some track (explained bearings must not seed new tracks).
 
     Pairs: confirmed or coasting tracks (tentative ones are the tracker's to confirm or drop)
     within each sensor's reach (cKDTree on track positions). Each pair's
     innovation is taken at the report's emission time (propagation delay solved on the track's
     CV motion; retrodiction or prediction from the tracker's time, B1 form with the cruise-mode
     horizontal process noise). A pair is kept if its NIS passes the chi-square ``gate`` (by
-    dof) and the bearing is informative for the track: the predicted azimuth spread
-    ``sqrt(H P H')`` is at least ``min_gain`` times the bearing noise (a 3 deg acoustic bearing
-    adds nothing to a radar track known to 10 m, and could only mis-associate). One bearing per
+    dof) and, for tracks with a radar update in the last 3 s, the bearing is informative: the
+    predicted azimuth spread ``sqrt(H P H')`` is at least ``min_gain`` times the bearing noise
+    (a 3 deg acoustic bearing adds nothing to a radar track known to 10 m, and could only
+    mis-associate). One bearing per
     track and one track per bearing (mutual best NIS); each IMM mode is updated with the
     cross-covariance form, then recombined; ``last_update_time``, ``n_updates`` and
     ``kind_time`` advance.
     """
     used = np.zeros(len(b), bool)
+    explained = np.zeros(len(b), bool)
     idx = tracker.live()
     idx = idx[tracker.status[idx] != int(TrackStatus.TENTATIVE)]
     if idx.size == 0 or len(b) == 0:
-        return used
+        return used, explained
     cat = tracker.catalog
     reach = np.where(np.isfinite(b.max_range), b.max_range, 1e5) + 600.0
     tree = cKDTree(tracker.x[idx, :3])
     near = tree.query_ball_point(b.origin, reach)
     counts = np.array([len(a) for a in near], dtype=np.intp)
     if counts.sum() == 0:
-        return used
+        return used, explained
     ti = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
     bi = np.repeat(np.arange(len(b)), counts)
     slots = idx[ti]
@@ -271,10 +275,12 @@ def bearing_update(
     S = HPH + R
     nis = np.einsum("ni,nij,nj->n", res, np.linalg.inv(S), res)
     ok = nis <= np.where(bb.has_el, gate[2], gate[1])
-    ok &= np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az
+    explained[bi[ok]] = True
+    radar_fresh = tracker.time - tracker.kind_time[slots, int(SensorKind.RADAR)] <= 3.0
+    ok &= ~radar_fresh | (np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az)
     ti, bi, slots, nis = ti[ok], bi[ok], slots[ok], nis[ok]
     if ti.size == 0:
-        return used
+        return used, explained
     # One bearing per track and one track per bearing: best NIS first (mutual best).
     order = np.lexsort((nis, bi))
     first = np.r_[True, bi[order][1:] != bi[order][:-1]]
@@ -301,7 +307,7 @@ def bearing_update(
     tracker.last_update_time[slots] = np.maximum(tracker.last_update_time[slots], tracker.time)
     kinds = cat.kind[bw.sensor].astype(np.intp)
     tracker.kind_time[slots, kinds] = np.maximum(tracker.kind_time[slots, kinds], bw.time)
-    return used
+    return used, explained
 
 
 def concat_pictures(a: Picture, b: Picture) -> Picture:
