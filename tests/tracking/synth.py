@@ -128,7 +128,7 @@ def radar_scenario(
     pos = np.zeros((times.size, nt, 3))
     p, v = p0.copy(), v0.copy()
     prev = 0.0
-    for k, t in enumerate(times):
+    for step, t in enumerate(times):
         dt = t - prev
         prev = t
         if dt > 0:
@@ -142,14 +142,14 @@ def radar_scenario(
             a[:, 2] *= 0.1
             v = v + a * dt
             p = p + v * dt
-        pos[k] = p
+        pos[step] = p
     work = to_work(pos.reshape(-1, 3)).reshape(pos.shape)
 
     det_time, det_sensor, det_vals, det_tgt = [], [], [], []
     for s in range(n_radars):
         for t in specs[s].report_times():
-            k = int(np.flatnonzero(np.abs(times - t) < 1e-6)[0])
-            local = (work[k] - catalog.position[s]) @ catalog.rotation[s].T
+            ti = int(np.flatnonzero(np.abs(times - t) < 1e-6)[0])
+            local = (work[ti] - catalog.position[s]) @ catalog.rotation[s].T
             az, el, r = aer_from_enu(local)
             seen = (r > 250) & (r < 30_000) & (np.degrees(el) > -2) & (np.degrees(el) < 30)
             seen &= rng.random(nt) < pd
@@ -162,7 +162,7 @@ def radar_scenario(
             )
             zz = np.concatenate([z, zc])
             det_vals.append(zz)
-            det_time.append(np.full(len(zz), times[k]))
+            det_time.append(np.full(len(zz), times[ti]))
             det_sensor.append(np.full(len(zz), s, np.int32))
             det_tgt.append(np.concatenate([ids, np.full(nc, -1)]))
     tm = np.concatenate(det_time)

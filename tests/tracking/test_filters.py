@@ -126,7 +126,8 @@ def test_polar_jacobian_closed_form_on_axes() -> None:
     # Target due North at range r, on the horizon: d(az)/d(east) = 1/r, d(el)/d(up) = 1/r.
     r = 5000.0
     J = polar_jacobian_local(np.array([[0.0, r, 0.0]]))[0]
-    np.testing.assert_allclose(J, [[0, 1, 0], [1 / r, 0, 0], [0, 0, 1 / r]], atol=1e-15)
+    want = np.array([[0.0, 1.0, 0.0], [1 / r, 0.0, 0.0], [0.0, 0.0, 1 / r]])
+    np.testing.assert_allclose(J, want, atol=1e-15)
 
 
 def test_azimuth_residual_wraps_across_north() -> None:

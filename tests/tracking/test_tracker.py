@@ -93,7 +93,8 @@ def test_score_deletion_after_missed_scans_in_coverage() -> None:
     assert later == [TrackStatus.CONFIRMED]
 
 
-def test_crossing_targets_keep_their_ids() -> None:
+@pytest.mark.parametrize("association", ["gnn", "nnjpda"])
+def test_crossing_targets_keep_their_ids(association: str) -> None:
     # Two targets crossing at one point (30 deg apart) in front of three radars, with clutter.
     start = np.array([[-1500.0, 0.0, 800.0], [-1500.0 * np.cos(0.5), -1500.0 * np.sin(0.5), 800.0]])
     vel = -start / np.linalg.norm(start, axis=1, keepdims=True) * 50.0
@@ -101,7 +102,7 @@ def test_crossing_targets_keep_their_ids() -> None:
     s = radar_scenario(
         n_targets=2, n_radars=3, n_scans=60, seed=5, start=start, velocity=vel, q=0.0
     )
-    score = run_and_score(s)
+    score = run_and_score(s, TrackerConfig(association=association))  # type: ignore[arg-type]
     assert score.id_switches == 0
     assert score.track_ids == 2
 
@@ -158,7 +159,7 @@ def test_late_reports_do_not_touch_tracks() -> None:
     out = tr.process(late)
     assert tr.stats.late_reports == len(late)
     assert len(out.associations) == 0
-    np.testing.assert_array_equal(tr.x, before["x"])  # type: ignore[arg-type]
+    np.testing.assert_array_equal(tr.x, before["x"])
     got: list[int] = []
     tr.hooks.on_late = lambda t, r: got.append(len(r))
     tr.process(late)
@@ -180,7 +181,7 @@ def test_kinds_without_a_model_are_counted_and_skipped(mixed_scenario: Path) -> 
 
 def test_unassociated_hook_receives_leftovers_of_non_initiating_models() -> None:
     class NoInit(PositionModel):
-        can_initiate = False  # type: ignore[assignment]
+        can_initiate = False
 
     catalog, _ = _one_target(1)
     spec = catalog.specs[0]
@@ -215,18 +216,16 @@ def test_unassociated_hook_receives_leftovers_of_non_initiating_models() -> None
 
 
 def test_cooperative_position_reports_make_tracks() -> None:
-    spec_enu = {
-        "sensor_id": "rid",
-        "kind": "remote_id",
-        "position_enu_m": (0.0, 0.0, 0.0),
-        "noise_sigma": {"pos_m": 5.0},
-        "pd": 0.99,
-    }
     from skyfuse.scenario.model import Frame, SensorsFile, SensorSpec
 
-    cat = SensorCatalog.build(
-        SensorsFile(frame=Frame(type="ENU"), sensors=[SensorSpec(**spec_enu)])
-    )  # type: ignore[arg-type]
+    spec = SensorSpec(
+        sensor_id="rid",
+        kind="remote_id",
+        position_enu_m=(0.0, 0.0, 0.0),
+        noise_sigma={"pos_m": 5.0},
+        pd=0.99,
+    )
+    cat = SensorCatalog.build(SensorsFile(frame=Frame(type="ENU"), sensors=[spec]))
     tr = Tracker(cat)
     for k in range(5):
         tr.process(
