@@ -181,8 +181,11 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     """
 
     seed: int = 1
+    """Random seed: the same config and seed give identical files."""
     frame: Literal["enu", "wgs84"] = "enu"
+    """`enu`: flat metres (x, y, z); `wgs84`: lat/lon/alt, angles in each sensor's tangent plane."""
     origin_lat_deg: float = 50.45
+    """Geodetic origin of the map plane (degrees, metres above the ellipsoid)."""
     origin_lon_deg: float = 30.52
     origin_alt_m: float = 0.0
     duration_s: float = 120.0
@@ -194,9 +197,13 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     # Generic wandering targets (n-presets).
     targets: int = 10
+    """Generic wandering targets (constant speed, random turn and climb legs, inside the disc)."""
     target_class: str = "attack_drone"
+    """Class written for the generic targets in `targets.csv`."""
     speed_mps: Range = (20.0, 60.0)
+    """Speed of each generic target, drawn uniformly, m/s."""
     altitude_m: Range = (100.0, 2000.0)
+    """Altitude band of the generic targets, m."""
     alive_at_start: float = 0.5
     """Share of generic targets alive at t = 0; the others are born over `birth_window`."""
     birth_window: float = 0.7
@@ -212,8 +219,11 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     # Hostile raid: attack drones and decoys launched in waves toward the protected sites.
     attack_drones: int = 0
+    """Shahed-class one-way attack drones (42-51 m/s), flying to a site or across the border."""
     decoys: int = 0
+    """Gerbera-class decoys (40-48 m/s, smaller RCS), mixed into the same waves and groups."""
     waves: int = 1
+    """Number of launch waves (each group of hostiles belongs to one)."""
     wave_gap_s: float = 30.0
     """Time between the starts of successive waves."""
     wave_spread_s: float = 30.0
@@ -223,11 +233,13 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     raid_spacing_m: float = 300.0
     """Line-abreast spacing between neighbours in a formation group, metres."""
     launch_areas: int = 1
+    """Launch (entry) areas, 25 deg apart clockwise from `launch_bearing_deg`."""
     launch_distance_m: float = 15_000.0
     """Distance of the launch (entry) areas from the centre, metres."""
     launch_bearing_deg: float = 250.0
     """Bearing of the first launch area from the centre, degrees clockwise from North."""
     launch_area_radius_m: float = 1_000.0
+    """1-sigma scatter of the groups' launch points around their area, m."""
     hostile_altitude_m: Range = (1000.0, 4000.0)
     """Cruise altitude of the high flyers (since 2025 many fly at 2-5 km, out of earshot)."""
     low_share: float = 0.3
@@ -244,9 +256,13 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     # Other traffic.
     birds: int = 0
+    """Birds: 8-20 m/s, 10-300 m, wandering; silent, no RF, tiny RCS."""
     aircraft: int = 0
+    """Airliners crossing the area at 100-250 m/s and 3-11 km, with ADS-B."""
     multirotors: int = 0
+    """Multirotors near their operators (each with a ground controller emitter), Remote ID."""
     fixed_wing_uavs: int = 0
+    """Fixed-wing UAVs, 20-35 m/s, 100-1,500 m, Remote ID."""
     relays: int = 0
     """Static hostile radio relays on the ground (class `ground_emitter`)."""
     cooperative_share: float = 1.0
@@ -254,8 +270,11 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     # Context.
     sites: int = 0
+    """Protected sites in the inner half of the area (the hostiles' goals)."""
     border: bool = False
+    """Draw a border with a partner across the area, beside the launch axis."""
     partner: str = "PL"
+    """The partner's name in `context.json`."""
 
     # Sensors.
     radars: int = 3
@@ -263,7 +282,9 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     rf_sensors: int = 0
     eo_cameras: int = 0
     adsb: bool = False
+    """One ADS-B receiver at the centre."""
     remote_id: bool = False
+    """One Remote ID receiver at the centre."""
     radar: RadarParams = msgspec.field(default_factory=RadarParams)
     acoustic: AcousticParams = msgspec.field(default_factory=AcousticParams)
     rf: RfParams = msgspec.field(default_factory=RfParams)
