@@ -80,7 +80,7 @@ class ThreatConfig:
     """A hostile track that could reach a site's radius within about this long, flying straight
     at it, and is closing on it (course within ``closing_max_angle_deg`` of the bearing) counts
     as a threat to it even off a direct course (doglegs), s."""
-    closing_max_angle_deg: float = 75.0
+    closing_max_angle_deg: float = 45.0
     min_p_threat: float = 0.05
     """Track-site pairs below this are left out of the threat picture."""
     engagement_tau_s: float = 30.0
@@ -430,6 +430,11 @@ class ThreatAssessor:
             math.radians(cfg.closing_max_angle_deg),
             cfg.min_speed_mps,
         )
+        # a track on course for another site is passing by, not closing on this one
+        if m > 1:
+            top2 = -np.sort(-p_hit, axis=1)[:, :2]
+            other = np.where(p_hit >= top2[:, :1], top2[:, 1:2], top2[:, :1])
+            p_close = p_close * (1.0 - other)
         on_course = p_hit >= p_close
         dist = np.linalg.norm(rel, axis=-1)
         direct = np.where(speed[:, None] > 0, dist / np.maximum(speed, 1e-9)[:, None], np.inf)
