@@ -180,8 +180,8 @@ def test_border_crossing_after_a_site_is_discounted() -> None:
 
 def test_closing_track_off_course_threatens_nearby_site() -> None:
     ta = ThreatAssessor(ENU, Context(sites=SITES))
-    # 3 km west of the power station, flying 40 degrees off the bearing (a dogleg)
-    a = math.radians(40.0)
+    # 3 km west of the power station, flying 30 degrees off the bearing (a dogleg)
+    a = math.radians(30.0)
     state = [[7000.0, 0.0, 500.0, 50.0 * math.cos(a), 50.0 * math.sin(a), 0.0]]
     pic, bel = picture_from_states(0.0, ENU, [1], state, [probs("attack_drone", 1.0)])
     s = ta.assess(pic, bel).sites
