@@ -44,7 +44,7 @@ def test_geodetic_round_trip(lat: float, lon: float, alt: float) -> None:
 def test_enu_rotation_matches_pymap3d() -> None:
     rng = np.random.default_rng(1)
     lat0, lon0, h0 = 50.45, 30.52, 100.0
-    pts = rng.uniform([-2, -3, 0], [2, 3, 5000], size=(50, 3)) + [lat0, lon0, 0]
+    pts = rng.uniform([-2, -3, 0], [2, 3, 5000], size=(50, 3)) + np.array([lat0, lon0, 0.0])
     ecef = ecef_from_geodetic(pts[:, 0], pts[:, 1], pts[:, 2])
     ref0 = ecef_from_geodetic(lat0, lon0, h0)
     enu = (enu_rotation(lat0, lon0) @ (ecef - ref0).T).T
@@ -64,8 +64,9 @@ def test_aer_round_trip_and_closed_form() -> None:
 
 
 def test_wrapping() -> None:
-    np.testing.assert_allclose(wrap_angle_rad([np.pi + 0.1, -np.pi - 0.1, 0.2]),
-                               [-np.pi + 0.1, np.pi - 0.1, 0.2])
+    np.testing.assert_allclose(
+        wrap_angle_rad([np.pi + 0.1, -np.pi - 0.1, 0.2]), [-np.pi + 0.1, np.pi - 0.1, 0.2]
+    )
     np.testing.assert_allclose(wrap_azimuth_deg([-10.0, 370.0, 360.0]), [350.0, 10.0, 0.0])
 
 

@@ -1,4 +1,4 @@
-"""Scenario reader: the shared examples load, bad input is named precisely, --skip-bad keeps going."""
+"""Scenario reader: the examples load, bad input is named precisely, --skip-bad goes on."""
 
 from __future__ import annotations
 
@@ -64,28 +64,54 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 BAD_LINES = [
-    ('{"det_id": 99001, "time": 1.0, "sensor_id": "radar-0", "range_m": "far", '
-     '"azimuth_deg": 1, "elevation_deg": 1}', "range_m"),
-    ('{"det_id": 99002, "time": 1.0, "sensor_id": "radar-9", "range_m": 1000, '
-     '"azimuth_deg": 1, "elevation_deg": 1}', "sensor_id"),
-    ('{"det_id": 99003, "time": 1.0, "sensor_id": "radar-0", "azimuth_deg": 1, '
-     '"elevation_deg": 1}', "range_m"),
-    ('{"det_id": 99004, "time": 1.0, "sensor_id": "radar-0", "range_m": -5, '
-     '"azimuth_deg": 1, "elevation_deg": 1}', "range_m"),
-    ('{"det_id": 99005, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, '
-     '"azimuth_deg": 1, "elevation_deg": 95}', "elevation_deg"),
-    ('{"det_id": 99006, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, '
-     '"azimuth_deg": 1, "elevation_deg": 5, "sigma_range_m": 0}', "sigma_range_m"),
+    (
+        '{"det_id": 99001, "time": 1.0, "sensor_id": "radar-0", "range_m": "far", '
+        '"azimuth_deg": 1, "elevation_deg": 1}',
+        "range_m",
+    ),
+    (
+        '{"det_id": 99002, "time": 1.0, "sensor_id": "radar-9", "range_m": 1000, '
+        '"azimuth_deg": 1, "elevation_deg": 1}',
+        "sensor_id",
+    ),
+    (
+        '{"det_id": 99003, "time": 1.0, "sensor_id": "radar-0", "azimuth_deg": 1, '
+        '"elevation_deg": 1}',
+        "range_m",
+    ),
+    (
+        '{"det_id": 99004, "time": 1.0, "sensor_id": "radar-0", "range_m": -5, '
+        '"azimuth_deg": 1, "elevation_deg": 1}',
+        "range_m",
+    ),
+    (
+        '{"det_id": 99005, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, '
+        '"azimuth_deg": 1, "elevation_deg": 95}',
+        "elevation_deg",
+    ),
+    (
+        '{"det_id": 99006, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, '
+        '"azimuth_deg": 1, "elevation_deg": 5, "sigma_range_m": 0}',
+        "sigma_range_m",
+    ),
     ('{"det_id": 99007, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, ', None),
-    ('{"det_id": 0, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, '
-     '"azimuth_deg": 1, "elevation_deg": 5}', "det_id"),
-    ('{"det_id": 99009, "sensor_id": "radar-0", "range_m": 100, '
-     '"azimuth_deg": 1, "elevation_deg": 5}', "time"),
+    (
+        '{"det_id": 0, "time": 1.0, "sensor_id": "radar-0", "range_m": 100, '
+        '"azimuth_deg": 1, "elevation_deg": 5}',
+        "det_id",
+    ),
+    (
+        '{"det_id": 99009, "sensor_id": "radar-0", "range_m": 100, '
+        '"azimuth_deg": 1, "elevation_deg": 5}',
+        "time",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("bad", "field"), BAD_LINES)
-def test_bad_line_is_named(tmp_path: Path, radar_scenario: Path, bad: str, field: str | None) -> None:
+def test_bad_line_is_named(
+    tmp_path: Path, radar_scenario: Path, bad: str, field: str | None
+) -> None:
     folder = _copy(radar_scenario, tmp_path / "s")
     path = folder / "detections.jsonl"
     lines = path.read_text().splitlines()
@@ -131,21 +157,37 @@ def test_bad_sensors_json(tmp_path: Path, radar_scenario: Path) -> None:
 def _json_values(draw: st.DrawFn) -> object:
     return draw(
         st.one_of(
-            st.none(), st.booleans(), st.integers(-(10**6), 10**6),
-            st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
+            st.none(),
+            st.booleans(),
+            st.integers(-(10**6), 10**6),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=8),
         )
     )
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    field=st.sampled_from(["det_id", "sensor_id", "range_m", "azimuth_deg",
-                           "elevation_deg", "sigma_range_m", "class_scores", "icao24"]),
+    field=st.sampled_from(
+        [
+            "det_id",
+            "sensor_id",
+            "range_m",
+            "azimuth_deg",
+            "elevation_deg",
+            "sigma_range_m",
+            "class_scores",
+            "icao24",
+        ]
+    ),
     value=_json_values(),
     garbage=st.binary(max_size=30),
 )
 def test_fuzzed_line_never_crashes(
-    tmp_path_factory: pytest.TempPathFactory, radar_scenario: Path, field: str, value: object,
+    tmp_path_factory: pytest.TempPathFactory,
+    radar_scenario: Path,
+    field: str,
+    value: object,
     garbage: bytes,
 ) -> None:
     """Any mutated line either parses or raises ScenarioError naming its line; skip-bad keeps all
