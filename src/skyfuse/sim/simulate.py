@@ -246,7 +246,7 @@ def _meta(
         "params": msgspec.to_builtins(cfg),
         "duration_s": float(cfg.duration_s),
         "n_scan_times": len(times),
-        "targets_ever_alive": int((world.traj.kb <= world.traj.kd).sum()),
+        "targets_ever_alive": len(np.unique(truth.target_id)),
         "alive_per_time": {
             "min": int(per_time.min()) if len(per_time) else 0,
             "mean": float(per_time.mean()) if len(per_time) else 0.0,
