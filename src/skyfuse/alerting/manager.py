@@ -137,40 +137,66 @@ def _r(x: float | None, nd: int = 1) -> float | None:
     return None if v is None else round(v, nd)
 
 
-def site_candidates(threat: ThreatPicture, raise_at: float, clear_at: float) -> list[Candidate]:
-    """Candidates for every track-site pair of the threat picture (its own floor applies, so an
-    open alert sees its score fall below ``clear_at`` rather than vanish)."""
+def site_candidates(
+    threat: ThreatPicture,
+    raise_at: float,
+    clear_at: float,
+    tracked: frozenset[tuple[str, int]] = frozenset(),
+) -> list[Candidate]:
+    """Candidates for track-site pairs scoring at least ``clear_at``, and for every pair in
+    ``tracked`` ((site id, track id) with an alert state), so an open alert sees its score fall
+    below ``clear_at`` rather than vanish."""
     s, tr, ctx = threat.sites, threat.tracks, threat.context
-    keep = np.arange(len(s))
+    high = s.p_threat >= clear_at
+    if tracked:
+        high |= np.array(
+            [
+                (ctx.site_id[j], t) in tracked
+                for j, t in zip(s.site.tolist(), s.track_id.tolist(), strict=True)
+            ],
+            dtype=bool,
+        ).reshape(len(s))
+    keep = np.flatnonzero(high)
     if not len(keep):
         return []
     a, b, _ = threat.frame.from_work(s.impact[keep])
+    # plain Python columns: per-candidate NumPy scalar access dominates large salvos
+    track = s.track[keep].tolist()
+    site_ix = s.site[keep].tolist()
+    tids = s.track_id[keep].tolist()
+    p_thr = s.p_threat[keep].tolist()
+    etas = s.eta_s[keep].tolist()
+    rng = s.range_m[keep].tolist()
+    r95 = s.impact_r95_m[keep].tolist()
+    course = s.on_course[keep].tolist()
+    pts = list(zip(np.round(a, 6).tolist(), np.round(b, 6).tolist(), strict=True))
+    t_cls = tr.threat_class.tolist()
+    t_prob = tr.threat_class_prob.tolist()
+    t_mask = tr.sensor_mask.tolist()
+    t_rank = tr.rank.tolist()
     out: list[Candidate] = []
-    for j, k in enumerate(keep.tolist()):
-        i = int(s.track[k])
-        site = int(s.site[k])
-        tid = int(s.track_id[k])
-        cls = str(tr.threat_class[i])
-        p_cls = float(tr.threat_class_prob[i])
-        sensors = sensor_words(int(tr.sensor_mask[i]))
-        eta = float(s.eta_s[k])
+    for j in range(len(keep)):
+        i, site, tid, eta = track[j], site_ix[j], tids[j], etas[j]
+        cls, p_cls = t_cls[i], t_prob[i]
+        sensors = sensor_words(t_mask[i])
+        name = ctx.site_name[site]
         who = f"{class_words(cls)} (p={p_cls:.2f}{', ' + '+'.join(sensors) if sensors else ''})"
-        out_m = distance_words(float(s.range_m[k]))
-        if s.on_course[k]:
+        out_m = distance_words(rng[j])
+        if course[j]:
             text = (
-                f"{who} heading to {ctx.site_name[site]}, ETA {duration_words(eta)}, "
-                f"{out_m} out, impact within {distance_words(float(s.impact_r95_m[k]))}"
+                f"{who} heading to {name}, ETA {duration_words(eta)}, "
+                f"{out_m} out, impact within {distance_words(r95[j])}"
             )
         else:
             text = (
-                f"{who} closing on {ctx.site_name[site]} off a direct course, {out_m} out, "
+                f"{who} closing on {name} off a direct course, {out_m} out, "
                 f"could arrive in {duration_words(eta)}"
             )
         out.append(
             Candidate(
                 key=("site_threat", ctx.site_id[site], tid),
                 kind="site_threat",
-                score=float(s.p_threat[k]),
+                score=p_thr[j],
                 raise_at=raise_at,
                 clear_at=clear_at,
                 track_id=tid,
@@ -181,27 +207,41 @@ def site_candidates(threat: ThreatPicture, raise_at: float, clear_at: float) -> 
                 class_prob=p_cls,
                 fields={
                     "site_id": ctx.site_id[site],
-                    "rank": int(tr.rank[i]) or None,
-                    "p_threat": round(float(s.p_threat[k]), 3),
-                    "range_m": _r(float(s.range_m[k]), 0),
-                    "point": (round(float(a[j]), 6), round(float(b[j]), 6)),
-                    "point_sigma_m": _r(float(s.impact_r95_m[k]), 0),
+                    "rank": t_rank[i] or None,
+                    "p_threat": round(p_thr[j], 3),
+                    "range_m": _r(rng[j], 0),
+                    "point": pts[j],
+                    "point_sigma_m": _r(r95[j], 0),
                     "sensors": sensors,
                 },
                 text=text,
-                title=f"{class_words(cls)} track {tid} to {ctx.site_name[site]}",
+                title=f"{class_words(cls)} track {tid} to {name}",
             )
         )
     return out
 
 
 def border_candidates(
-    threat: ThreatPicture, raise_at: float, clear_at: float, max_eta_s: float
+    threat: ThreatPicture,
+    raise_at: float,
+    clear_at: float,
+    max_eta_s: float,
+    tracked: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[Candidate]:
     """Candidates for predicted border crossings shared with partners (crossing within
-    ``max_eta_s``). Sensor kinds are left out for partners that redact."""
+    ``max_eta_s``) scoring at least ``clear_at`` or with an alert state (``tracked``: (border
+    id, track id)). Sensor kinds are left out for partners that redact."""
     bc, tr, ctx = threat.borders, threat.tracks, threat.context
-    keep = np.flatnonzero(bc.eta_s <= max_eta_s)
+    high = bc.p_cross >= clear_at
+    if tracked:
+        high |= np.array(
+            [
+                (ctx.border_id[j], t) in tracked
+                for j, t in zip(bc.border.tolist(), bc.track_id.tolist(), strict=True)
+            ],
+            dtype=bool,
+        ).reshape(len(bc))
+    keep = np.flatnonzero(high & (bc.eta_s <= max_eta_s))
     if not len(keep):
         return []
     a, b, _ = threat.frame.from_work(bc.point[keep])
@@ -392,19 +432,24 @@ class AlertManager:
         """Lifecycle events (`new`, `updated`, `escalated`, `cleared`) at ``threat.time``."""
         c = self.config
         t = float(threat.time)
+        tracked_sites = frozenset((k[1], k[2]) for k in self._open if k[0] == "site_threat")
+        tracked_borders = frozenset((k[1], k[2]) for k in self._open if k[0] == "border_crossing")
         cands = (
-            site_candidates(threat, c.site_raise, c.site_clear)
-            + border_candidates(threat, c.border_raise, c.border_clear, c.border_max_eta_s)
+            site_candidates(threat, c.site_raise, c.site_clear, tracked_sites)
+            + border_candidates(
+                threat, c.border_raise, c.border_clear, c.border_max_eta_s, tracked_borders
+            )
             + group_candidates(threat)
         )
         live_tracks = set(threat.tracks.track_id.tolist())
+        lost = self._lost(t, live_tracks)
         events: list[Alert] = []
         seen: set[Key] = set()
         for cand in cands:
             seen.add(cand.key)
             st = self._open.get(cand.key)
-            if st is None:
-                st = self._handover(cand, t, live_tracks)
+            if st is None and cand.score >= cand.clear_at:
+                st = self._handover(cand, t, lost)
             if st is None:
                 if cand.score < cand.raise_at:
                     continue
@@ -426,33 +471,45 @@ class AlertManager:
         self._count += 1
         return f"{kind}-{self._count}"
 
-    def _handover(self, cand: Candidate, t: float, live: set[int]) -> _Open | None:
-        """A lost track's alert (same kind and site/border) near this new track, or None."""
-        c = self.config
-        if cand.position is None or cand.kind not in ("site_threat", "border_crossing"):
-            return None
-        best: tuple[float, Key] | None = None
+    def _lost(self, t: float, live: set[int]) -> dict[tuple[str, str], list[_Open]]:
+        """Alerts a new track may take over, by (kind, site/border): their track is gone, they
+        are open or were cleared within ``reacquire_window_s``, and were seen within it."""
+        w = self.config.reacquire_window_s
+        out: dict[tuple[str, str], list[_Open]] = {}
         for key, st in self._open.items():
-            if key[:2] != cand.key[:2] or st.track_id in live:
+            if key[0] not in ("site_threat", "border_crossing") or st.track_id in live:
                 continue
+            if st.position is None or st.velocity is None or t - st.last_seen > w:
+                continue
+            if st.raised or (st.cleared_at is not None and t - st.cleared_at <= w):
+                out.setdefault((key[0], key[1]), []).append(st)
+        return out
+
+    def _handover(
+        self, cand: Candidate, t: float, lost: dict[tuple[str, str], list[_Open]]
+    ) -> _Open | None:
+        """The lost track's alert (same kind and site/border) nearest to where that track would
+        be now, if this new track is within the hand-over gate of it; None otherwise."""
+        c = self.config
+        pool = lost.get((cand.key[0], cand.key[1]))
+        if not pool or cand.position is None:
+            return None
+        best: tuple[float, _Open] | None = None
+        for st in pool:
             if st.position is None or st.velocity is None:
                 continue
-            if not st.raised and (
-                st.cleared_at is None or t - st.cleared_at > c.reacquire_window_s
-            ):
-                continue
             dt = t - st.last_seen
-            if dt > c.reacquire_window_s:
-                continue
             guess = st.position + st.velocity * dt
             d = float(np.linalg.norm(cand.position - guess))
             if d <= c.reacquire_gate_m + c.reacquire_gate_growth_mps * dt and (
                 best is None or d < best[0]
             ):
-                best = (d, key)
+                best = (d, st)
         if best is None:
             return None
-        st = self._open.pop(best[1])
+        st = best[1]
+        pool.remove(st)
+        del self._open[st.key]
         st.key = cand.key
         st.track_id = cand.track_id
         self._open[cand.key] = st

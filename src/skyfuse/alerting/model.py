@@ -124,6 +124,9 @@ def distance_words(metres: float) -> str:
     return f"{metres / 1000.0:.0f} km"
 
 
+_KIND_BITS: Final[tuple[tuple[int, str], ...]] = tuple((1 << int(k), k.label) for k in SensorKind)
+
+
 def sensor_words(mask: int) -> list[str]:
     """Sensor kinds in a `Picture.sensor_mask` bit mask, in code order (`radar`, `acoustic`...)."""
-    return [k.label for k in SensorKind if mask & (1 << int(k))]
+    return [label for bit, label in _KIND_BITS if mask & bit]
