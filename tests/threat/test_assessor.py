@@ -294,6 +294,24 @@ def test_geodetic_site_eta_matches_flat_distance() -> None:
     assert float(lat) == pytest.approx(50.1, abs=1e-3) and float(lon) == pytest.approx(30.0, 1e-3)
 
 
+def test_geodetic_border_crossing() -> None:
+    frame = WorkFrame(True, 50.0, 30.0, 0.0)
+    border = Border(border_id="b", partner="P", points=[(50.0, 29.9), (50.0, 30.1)])  # lat, lon
+    context = Context(borders=[border], partners=[Partner(partner="P", share=["decoy"])])
+    ta = ThreatAssessor(frame, context)
+    p = ecef_from_geodetic(49.973, 30.0, 1000.0)
+    v = enu_rotation(49.973, 30.0).T @ np.array([0.0, 50.0, 0.0])  # northbound: into P
+    pic, bel = picture_from_states(0.0, frame, [1], [np.concatenate((p, v))], [probs("decoy")])
+    bc = ta.assess(pic, bel).borders
+    north_m = np.linalg.norm(
+        ecef_from_geodetic(50.0, 30.0, 0.0) - ecef_from_geodetic(49.973, 30, 0)
+    )
+    assert len(bc) == 1 and bc.shared_class[0] == "decoy"
+    assert bc.eta_s[0] == pytest.approx(north_m / 50.0, rel=2e-3)
+    lat, lon, _ = frame.from_work(bc.point[0])
+    assert float(lat) == pytest.approx(50.0, abs=1e-3) and float(lon) == pytest.approx(30.0, 1e-4)
+
+
 def test_context_errors_name_the_field() -> None:
     with pytest.raises(InputError, match="field 'x'"):
         ThreatContext.build(Context(sites=[Site(site_id="s", y=1.0)]), ENU)
