@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from skyfuse import __version__
+from skyfuse.console import print_error
 from skyfuse.core.errors import InputError
 
 app = typer.Typer(
@@ -81,7 +82,7 @@ def track_command(
                 folder, out, alerts_path=alerts, config=cfg, skip_bad=skip_bad, on_step=on_step
             )
     except InputError as e:
-        console.print(f"[red]error:[/red] {e}")
+        print_error(f"{e}")
         raise typer.Exit(2) from e
     if summary.read.skipped:
         console.print(

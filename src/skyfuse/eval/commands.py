@@ -11,6 +11,7 @@ from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skyfuse.console import print_error
 from skyfuse.core.errors import InputError
 from skyfuse.eval.metrics import evaluate
 from skyfuse.eval.report import EvalReport
@@ -162,7 +163,7 @@ def eval_command(
                 tracks_source=str(tracks),
             )
     except InputError as e:
-        console.print(f"[red]error:[/] {e}")
+        print_error(f"{e}")
         raise typer.Exit(code=2) from e
     console.print(render_report(report))
     if json_out is not None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skyfuse.console import print_error
 from skyfuse.core.errors import InputError
 from skyfuse.sim.presets import PRESETS, preset
 from skyfuse.sim.simulate import SimResult, simulate, write_result
@@ -83,7 +84,7 @@ def register(app: typer.Typer) -> None:
         overrides: dict[str, object] = {"seed": seed}
         if frame is not None:
             if frame.lower() not in ("enu", "wgs84"):
-                console.print(f"[red]error:[/red] --frame must be enu or wgs84, got {frame!r}")
+                print_error(f"--frame must be enu or wgs84, got {frame!r}")
                 raise typer.Exit(2)
             f: Literal["enu", "wgs84"] = "wgs84" if frame.lower() == "wgs84" else "enu"
             overrides["frame"] = f
@@ -102,7 +103,7 @@ def register(app: typer.Typer) -> None:
         try:
             config = preset(preset_name, **overrides)
         except InputError as e:
-            console.print(f"[red]error:[/red] {e}")
+            print_error(f"{e}")
             raise typer.Exit(2) from e
         with Progress(
             TextColumn("[bold]{task.description}"),
