@@ -37,7 +37,7 @@ def to_local(points: F64, origin: F64, rotation: F64) -> F64:
     ``origin`` (n, 3) and ``rotation`` (n, 3, 3) are each row's sensor position and
     working-frame -> local-ENU rotation.
     """
-    return np.asarray(np.einsum("nij,nj->ni", rotation, points - origin), dtype=np.float64)
+    return np.asarray(((rotation @ (points - origin)[..., None])[..., 0]), dtype=np.float64)
 
 
 def bearing_from_local(local: F64) -> tuple[F64, F64]:
@@ -76,7 +76,7 @@ def bearing_predict(points: F64, origin: F64, rotation: F64) -> tuple[F64, F64]:
     """
     local = to_local(points, origin, rotation)
     az, el = bearing_from_local(local)
-    H = np.einsum("nij,njk->nik", bearing_jacobian_local(local), rotation)
+    H = bearing_jacobian_local(local) @ rotation
     return np.stack([az, el], axis=1), H
 
 

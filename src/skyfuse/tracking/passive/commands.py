@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from skyfuse.console import print_error
 from skyfuse.core.errors import InputError
 from skyfuse.core.kinds import SensorKind
 from skyfuse.scenario import read_tracker_inputs
@@ -98,7 +99,7 @@ def passive_command(
     try:
         inp = read_tracker_inputs(folder, skip_bad=skip_bad)
     except InputError as e:
-        console.print(f"[red]error:[/] {e}")
+        print_error(f"{e}")
         raise typer.Exit(code=2) from e
     tracker = Tracker(inp.catalog)
     fusion = register_passive(tracker, seam_models=seam_models)
@@ -120,7 +121,7 @@ def passive_command(
                 fusion.process(batch)
                 bar.advance(task)
     except InputError as e:
-        console.print(f"[red]error:[/] {e}")
+        print_error(f"{e}")
         raise typer.Exit(code=2) from e
     seconds = time.perf_counter() - start
     console.print(_summary(fusion, len(inp.reports), kinds, seconds))

@@ -351,8 +351,8 @@ class CooperativeBinder:
         ri = np.repeat(np.arange(len(coop)), counts)
         dt = coop.time[ri] - tracks.time
         F = cv_transition(dt)
-        x = np.einsum("nij,nj->ni", F, tracks.state[ti])
-        P = np.einsum("nij,njk,nlk->nil", F, tracks.cov[ti], F) + cv_process_noise(dt, cfg.q)
+        x = (F @ (tracks.state[ti])[..., None])[..., 0]
+        P = (F @ tracks.cov[ti] @ np.swapaxes(F, -1, -2)) + cv_process_noise(dt, cfg.q)
         has_v = np.isfinite(coop.vel[ri]).all(axis=1)
         d = np.concatenate([coop.pos[ri] - x[:, :3], np.nan_to_num(coop.vel[ri]) - x[:, 3:]], 1)
         S = P.copy()
@@ -363,10 +363,12 @@ class CooperativeBinder:
         S[~has_v, 3:, :] = 0.0
         S[~has_v, :, 3:] = 0.0
         S[~has_v, 3:, 3:] = np.eye(3)
-        nis = np.einsum("ni,nij,nj->n", d, np.linalg.inv(S), d)
+        nis = np.sum((d) * ((np.linalg.inv(S)) @ (d)[..., None])[..., 0], axis=-1)
         dv = d[:, 3:]
         Sv = S[:, 3:, 3:]
-        vel_nis = np.where(has_v, np.einsum("ni,nij,nj->n", dv, np.linalg.inv(Sv), dv), np.inf)
+        vel_nis = np.where(
+            has_v, (np.sum((dv) * ((np.linalg.inv(Sv)) @ (dv)[..., None])[..., 0], axis=-1)), np.inf
+        )
         dist = np.linalg.norm(d[:, :3], axis=1)
         # Binding candidates must be within the search radius; shadows may be farther.
         nis = np.where(dist <= cfg.search_radius_m, nis, np.maximum(nis, 1e9))

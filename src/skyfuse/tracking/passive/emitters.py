@@ -296,7 +296,7 @@ class StaticEmitterLocator:
                 point = fix.point[p]
                 cand = rows[~used[rows]]
                 s = lines.sensor[cand]
-                local = np.einsum("kij,kj->ki", cat.rotation[s], point - cat.position[s])
+                local = (cat.rotation[s] @ (point - cat.position[s])[..., None])[..., 0]
                 az = np.arctan2(local[:, 0], local[:, 1]) % TWO_PI
                 d = np.abs((az - lines.az[cand] + np.pi) % TWO_PI - np.pi)
                 sig = np.maximum(lines.sigma[cand] / np.sqrt(lines.n[cand]), cfg.bias_floor_rad)

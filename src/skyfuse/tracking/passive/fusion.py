@@ -120,13 +120,21 @@ class PassiveFusion:
             self.stats.coop_held += int(held.sum())
         bearings = bearings_from_reports(reports, self.sensors)
         self.locator.add(bearings)
-        on_time = bearings.time >= tr.time  # older ones reach `on_late` inside the tracker
+        if self.direct and len(bearings):
+            # The tracker never sees bearings (no per-sensor loop over thousands of arrays);
+            # one bearing row per time stays so that it still steps to bearing-only times.
+            keep[bearings.index] = False
+            _, first = np.unique(bearings.time, return_index=True)
+            keep[bearings.index[first]] = True
+        late = bearings.time < tr.time
         out = tr.process(reports.take(keep) if not keep.all() else reports)
-        if self.direct and np.any(on_time):
-            b = bearings.take(on_time)
-            used, explained = bearing_update(tr, b, self._late_gate, self.min_gain)
-            self.stats.direct_used += int(used.sum())
-            self.on_unassociated(tr, reports.take(b.index[~explained]))
+        if self.direct and len(bearings):
+            used, explained = bearing_update(tr, bearings, self._late_gate, self.min_gain)
+            self.stats.direct_used += int(used[~late].sum())
+            self.stats.late_bearings += int(late.sum())
+            self.stats.late_used += int(used[late].sum())
+            seed = ~explained & ~late & (bearings.time >= self.initiator.time)
+            self.on_unassociated(tr, reports.take(bearings.index[seed]))
         self.binder.forget_tracks(out.deleted)
         self._annotate()
         now = float(tr.time) if np.isfinite(tr.time) else 0.0
@@ -203,10 +211,8 @@ class PassiveFusion:
             return
         dt = tracker.time - births.time
         F = cv_transition(dt)
-        x = np.einsum("nij,nj->ni", F, births.state)
-        P = np.einsum("nij,njk,nlk->nil", F, births.cov, F) + cv_process_noise(
-            dt, self.initiator.cfg.q
-        )
+        x = (F @ (births.state)[..., None])[..., 0]
+        P = (F @ births.cov @ np.swapaxes(F, -1, -2)) + cv_process_noise(dt, self.initiator.cfg.q)
         kinds = self.sensors.catalog.kind[b.sensor]
         kind = SensorKind(int(np.bincount(kinds).argmax()))
         tracker.add_tracks(x, P, kind, confirmed=True)
@@ -221,6 +227,8 @@ class PassiveFusion:
             self.stats.late_skipped_kind[label] = self.stats.late_skipped_kind.get(label, 0) + int(
                 (kinds == k).sum()
             )
+        if self.direct:
+            return  # `process` handles late bearings itself
         b = bearings_from_reports(reports.take(is_b), self.sensors)
         self.stats.late_bearings += len(b)
         if len(b):
@@ -271,9 +279,9 @@ def bearing_update(
     P_tau, C, H, res, R, _ = bearing_innovation(
         tracker.x[slots], tracker.P[slots], t_state, bb, q, None
     )
-    HPH = np.einsum("nij,njk,nlk->nil", H, P_tau, H)
+    HPH = H @ P_tau @ np.swapaxes(H, -1, -2)
     S = HPH + R
-    nis = np.einsum("ni,nij,nj->n", res, np.linalg.inv(S), res)
+    nis = np.sum((res) * ((np.linalg.inv(S)) @ (res)[..., None])[..., 0], axis=-1)
     ok = nis <= np.where(bb.has_el, gate[2], gate[1])
     explained[bi[ok]] = True
     radar_fresh = tracker.time - tracker.kind_time[slots, int(SensorKind.RADAR)] <= 3.0

@@ -238,7 +238,7 @@ def doppler_free_frequency(
     cf = np.where(finite, c, 1.0)
     vr = np.einsum("ni,ni->n", u, vel)
     corr = np.where(finite, (cf + vr) / cf, 1.0)
-    var_vr = np.einsum("ni,nij,nj->n", u, P_vel, u)
+    var_vr = np.sum((u) * ((P_vel) @ (u)[..., None])[..., 0], axis=-1)
     var = (sigma_f * corr) ** 2 + np.where(finite, (f_obs / cf) ** 2 * var_vr, 0.0)
     return f_obs * corr, var
 
@@ -308,8 +308,8 @@ class BearingTracker:
         rows = np.flatnonzero(tr.confirmed) if confirmed_only else np.arange(len(tr))
         dt = time - tr.t[rows]
         F = cv_transition(dt)
-        x = np.einsum("nij,nj->ni", F, tr.x[rows])
-        P = np.einsum("nij,njk,nlk->nil", F, tr.P[rows], F) + cv_process_noise(dt, self.cfg.q)
+        x = (F @ (tr.x[rows])[..., None])[..., 0]
+        P = (F @ tr.P[rows] @ np.swapaxes(F, -1, -2)) + cv_process_noise(dt, self.cfg.q)
         n = rows.size
         return Picture(
             time=time,
@@ -376,8 +376,8 @@ class BearingTracker:
         P_tau, _, H, res, R, _ = bearing_innovation(
             tr.x[ti], tr.P[ti], tr.t[ti], b, self.cfg.q, tr.record(ti)
         )
-        S = np.einsum("nij,njk,nlk->nil", H, P_tau, H) + R
-        nis = np.einsum("ni,nij,nj->n", res, np.linalg.inv(S), res)
+        S = (H @ P_tau @ np.swapaxes(H, -1, -2)) + R
+        nis = np.sum((res) * ((np.linalg.inv(S)) @ (res)[..., None])[..., 0], axis=-1)
         dof = np.where(b.has_el, 2, 1)
         gate = np.where(dof == 2, self._gate[2], self._gate[1])
         ok = nis <= gate
@@ -457,14 +457,14 @@ class BearingTracker:
         # Forward rows: predict to the emission time and update there (state time moves).
         dt = np.where(fwd, delta, 0.0)
         F = cv_transition(dt)
-        x_p = np.einsum("nij,nj->ni", F, x)
-        P_p = np.einsum("nij,njk,nlk->nil", F, P, F) + cv_process_noise(dt, q)
+        x_p = (F @ (x)[..., None])[..., 0]
+        P_p = (F @ P @ np.swapaxes(F, -1, -2)) + cv_process_noise(dt, q)
         t_p = t + dt
         rec = tr.record(ti)
         P_tau, C, H, res, R, _ = bearing_innovation(x_p, P_p, t_p, b, q, rec)
         x_n, P_n, nis = cross_update(x_p, P_p, P_tau, C, H, res, R)
-        S = np.einsum("nij,njk,nlk->nil", H, P_tau, H) + R
-        new_rec = update_record(t_p, t, P_p, H, np.linalg.inv(S), res)
+        S = (H @ P_tau @ np.swapaxes(H, -1, -2)) + R
+        new_rec = update_record(t_p, t, P_p, H, np.asarray(np.linalg.inv(S), dtype=np.float64), res)
         _, f0, fvar = self._frequency_check(ti, b)
         _, fz2 = self._frequency_gate(ti, b)
         tr.x[ti], tr.P[ti], tr.t[ti] = x_n, P_n, t_p

@@ -109,7 +109,7 @@ class BearingModel:
         emit = x[:, :3] + x[:, 3:] * delta[:, None]
         z, Hb = bearing_predict(emit, origin, rot)
         J = emission_jacobian(emit, x[:, 3:], delta, origin, c)
-        H = np.einsum("kij,kjl->kil", Hb, J)
+        H = Hb @ J
         return z[:, : self.dim].copy(), np.ascontiguousarray(H[:, : self.dim])
 
     def residual(self, z: F64, zhat: F64) -> F64:

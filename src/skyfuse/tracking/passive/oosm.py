@@ -107,10 +107,10 @@ def update_record(
     ``P_prior`` (n, 6, 6) is ``P(k|k-1)``, ``H`` (n, m, 6), ``S_inv`` (n, m, m), ``innovation``
     (n, m).
     """
-    HtSi = np.einsum("nji,njk->nik", H, S_inv)
-    g = np.einsum("nik,nk->ni", HtSi, innovation)
-    M = np.einsum("nik,nkj->nij", HtSi, H)
-    A = np.einsum("nij,njk->nik", P_prior, M)
+    HtSi = np.swapaxes(H, -1, -2) @ S_inv
+    g = (HtSi @ (innovation)[..., None])[..., 0]
+    M = HtSi @ H
+    A = P_prior @ M
     return UpdateRecord(time.copy(), prev_time.copy(), g, M, A)
 
 
@@ -138,17 +138,17 @@ def retrodict(
     M = np.where(one_step[:, None, None], rec.M, 0.0)
     A = np.where(one_step[:, None, None], rec.A, 0.0)
     exact = one_step | predicted_since
-    QM = np.einsum("nij,njk->nik", Q, M)
-    P_ww = np.where(exact[:, None, None], Q - np.einsum("nij,njk->nik", QM, Q), Q)
-    P_xw = np.where(exact[:, None, None], Q - np.einsum("nij,njk->nik", A, Q), 0.0)
+    QM = Q @ M
+    P_ww = np.where(exact[:, None, None], Q - (QM @ Q), Q)
+    P_xw = np.where(exact[:, None, None], Q - (A @ Q), 0.0)
     # Past rows: x_d = F(d,k) (x_k - w); future rows: x_tau = F x_k + w (w independent).
-    x_src = np.where(past[:, None], x - np.einsum("nij,nj->ni", Q, g), x)
-    x_tau = np.einsum("nij,nj->ni", F, x_src)
+    x_src = np.where(past[:, None], x - ((Q @ (g)[..., None])[..., 0]), x)
+    x_tau = (F @ (x_src)[..., None])[..., 0]
     P_src = np.where(past[:, None, None], P + P_ww - P_xw - np.swapaxes(P_xw, 1, 2), P)
-    P_tau = np.einsum("nij,njk,nlk->nil", F, P_src, F)
+    P_tau = F @ P_src @ np.swapaxes(F, -1, -2)
     P_tau = np.where(past[:, None, None], P_tau, P_tau + Q)
     P_tau = 0.5 * (P_tau + np.swapaxes(P_tau, 1, 2))
-    C = np.einsum("nij,nkj->nik", np.where(past[:, None, None], P - P_xw, P), F)
+    C = np.where(past[:, None, None], P - P_xw, P) @ np.swapaxes(F, -1, -2)
     return x_tau, P_tau, C
 
 
@@ -160,13 +160,13 @@ def cross_update(
     ``H`` (n, m, 6) linearises the report about ``x_tau``; ``residual`` (n, m) is
     ``z - h(x_tau)``; ``R`` (n, m, m). Returns the new ``x, P`` and the NIS ``nu' S^-1 nu``.
     """
-    S = np.einsum("nij,njk,nlk->nil", H, P_tau, H) + R
+    S = (H @ P_tau @ np.swapaxes(H, -1, -2)) + R
     S_inv = np.linalg.inv(S)
-    K = np.einsum("nij,nkj,nkl->nil", C, H, S_inv)
-    x_new = x + np.einsum("nij,nj->ni", K, residual)
-    P_new = P - np.einsum("nij,njk,nlk->nil", K, S, K)
+    K = C @ np.swapaxes(H, -1, -2) @ S_inv
+    x_new = x + ((K @ (residual)[..., None])[..., 0])
+    P_new = P - (K @ S @ np.swapaxes(K, -1, -2))
     P_new = 0.5 * (P_new + np.swapaxes(P_new, 1, 2))
-    nis = np.einsum("ni,nij,nj->n", residual, S_inv, residual)
+    nis = np.sum((residual) * ((S_inv) @ (residual)[..., None])[..., 0], axis=-1)
     return x_new, P_new, nis
 
 
@@ -210,7 +210,7 @@ def bearing_innovation(
         x_tau[:, :3], x_tau[:, 3:], bearings.origin, bearings.speed_of_sound
     )
     H = np.zeros((len(bearings), 2, 6))
-    H[:, :, :3] = np.einsum("nij,njk->nik", Hb, Je)
+    H[:, :, :3] = Hb @ Je
     residual = bearing_residual(bearings.z(), z_pred)
     no_el = ~bearings.has_el
     H[no_el, 1, :] = 0.0
