@@ -14,6 +14,7 @@ from rich.table import Table
 from skyfuse.alerting.log import AlertLog
 from skyfuse.alerting.manager import AlertConfig, AlertManager
 from skyfuse.alerting.model import ALERT_KINDS, ALERT_STATES, Alert
+from skyfuse.console import print_error
 from skyfuse.core.errors import InputError
 from skyfuse.scenario import SensorCatalog, read_context, read_ground_truth, read_sensors
 from skyfuse.scenario.tables import read_tracks
@@ -70,9 +71,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Assess threats to protected sites and borders and write operator alerts.
 
-        Reads the scenario's frame and context, replays pictures from a track table (or the
-        truth), runs the threat assessor and the alert lifecycle, writes one JSON object a line
-        to --out and prints a summary by alert kind and state.
+        Replays pictures from a track table (or the truth) through the threat assessor and the
+        alert lifecycle; writes alerts.jsonl and prints a summary by alert kind and state.
         """
         console = Console()
         try:
@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
             assessor = ThreatAssessor(frame, context)
             manager = AlertManager(AlertConfig(site_raise=site_raise))
         except (InputError, ValueError) as e:
-            console.print(f"[red]error:[/red] {e}")
+            print_error(f"{e}")
             raise typer.Exit(2) from e
         events: list[Alert] = []
         with (

@@ -84,8 +84,8 @@ class Candidate:
     ``key`` = (kind, site/border id or '', track/raid/area number). ``score`` is compared with
     ``raise_at``/``clear_at``. ``position``/``velocity`` (working frame) allow track hand-over.
     ``fields`` are extra `Alert` fields; ``text`` the operator sentence, ``title`` a short name
-    of the subject (for `cleared`); ``size`` a magnitude
-    whose change warrants an update (raid size, launch-area position).
+    of the subject (for `cleared`); ``size`` a magnitude whose change warrants an update (raid
+    size, launch-area position).
     """
 
     key: Key
