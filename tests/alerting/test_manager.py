@@ -173,6 +173,30 @@ def test_updated_when_eta_jumps_not_every_step() -> None:
     assert events[-1].eta_s == pytest.approx(10_475.0 / 25.0)
 
 
+def test_class_near_tie_does_not_flap() -> None:
+    scene, am = Scene(), AlertManager()
+    events: list[Alert] = []
+    for t in range(40):
+        # attack drone and decoy within a few percent of each other, the winner alternating
+        a = 0.5 if t % 10 < 5 else 0.45
+        p = [0.0] * len(CLASSES)
+        p[CLASSES.index("attack_drone")] = a
+        p[CLASSES.index("decoy")] = 0.95 - a
+        p[CLASSES.index("bird")] = 0.05
+        pic, bel = picture_from_states(
+            float(t), ENU, [1], [[12_000.0 - 50.0 * t, 0.0, 1000.0, -50.0, 0.0, 0.0]], [p]
+        )
+        events += am.update(scene.ta.assess(pic, bel))
+    assert [a.state for a in events] == ["new"]
+    # a clear change of class is reported
+    p = [0.0] * len(CLASSES)
+    p[CLASSES.index("decoy")] = 0.9
+    p[CLASSES.index("bird")] = 0.1
+    pic, bel = picture_from_states(40.0, ENU, [1], [[10_000.0, 0.0, 1000.0, -50.0, 0.0, 0.0]], [p])
+    events += am.update(scene.ta.assess(pic, bel))
+    assert [a.state for a in events] == ["new", "updated"] and events[-1].cls == "decoy"
+
+
 def test_class_confirmation_escalates_once() -> None:
     scene, am = Scene(), AlertManager(AlertConfig(escalate_prob=0.95))
     ps = [0.8, 0.8, 0.8, 0.97, 0.97, 0.98, 0.8, 0.97]

@@ -57,6 +57,9 @@ class AlertConfig:
     """An `updated` event is sent when the ETA drifts from the last one sent (counted down) by
     more than max(abs, rel x ETA)."""
     min_update_interval_s: float = 5.0
+    class_update_prob: float = 0.6
+    """A change of the named class is worth an `updated` only when the new class reaches this
+    probability (near-ties between attack drone and decoy would otherwise flap)."""
     reacquire_window_s: float = 60.0
     reacquire_gate_m: float = 1500.0
     reacquire_gate_growth_mps: float = 20.0
@@ -72,7 +75,13 @@ class AlertConfig:
         for up, down in (("site_raise", "site_clear"), ("border_raise", "border_clear")):
             if getattr(self, down) > getattr(self, up):
                 raise ValueError(f"AlertConfig.{down}: must not exceed {up} (hysteresis)")
-        for name in ("site_raise", "border_raise", "escalate_prob", "eta_update_rel"):
+        for name in (
+            "site_raise",
+            "border_raise",
+            "escalate_prob",
+            "eta_update_rel",
+            "class_update_prob",
+        ):
             if getattr(self, name) > 1.0:
                 raise ValueError(f"AlertConfig.{name}: must be <= 1")
 
@@ -616,7 +625,7 @@ class AlertManager:
         c = self.config
         if t - st.last_emit < c.min_update_interval_s:
             return False
-        if cand.cls != st.last_cls:
+        if cand.cls != st.last_cls and (cand.class_prob or 0.0) >= c.class_update_prob:
             return True
         if cand.eta_s is not None and st.last_eta is not None:
             expected = st.last_eta - (t - st.last_emit)
