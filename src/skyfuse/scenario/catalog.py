@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +37,7 @@ class SensorCatalog:
     rotation: F64
     speed_of_sound_mps: F64
     index: dict[str, int]
+    _sigma_cache: dict[str, F64] = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def build(doc: SensorsFile) -> SensorCatalog:
@@ -87,8 +88,19 @@ class SensorCatalog:
         return len(self.specs)
 
     def default_sigma(self, quantity: str) -> F64:
-        """(S,) each sensor's `noise_sigma[quantity]`, NaN where the sensor does not give it."""
-        return np.array([s.noise_sigma.get(quantity, np.nan) for s in self.specs], dtype=np.float64)
+        """(S,) each sensor's `noise_sigma[quantity]`, NaN where the sensor does not give it.
+
+        Computed once per quantity and cached (read-only array): the tracker asks for it on
+        every batch, and a country has ten thousand sensors.
+        """
+        cached = self._sigma_cache.get(quantity)
+        if cached is None:
+            cached = np.array(
+                [s.noise_sigma.get(quantity, np.nan) for s in self.specs], dtype=np.float64
+            )
+            cached.flags.writeable = False
+            self._sigma_cache[quantity] = cached
+        return cached
 
     def sensors_of(self, kind: SensorKind) -> NDArray[np.intp]:
         """Indices of the sensors of one kind."""
