@@ -66,7 +66,12 @@ def test_birds_500_no_false_site_alerts(tmp_path: Path) -> None:
     folder = tmp_path / "birds"
     write_result(simulate(preset("birds-500", seed=1)), folder)
     summary = _run(folder, tmp_path)
-    assert summary.false_site_alerts == 0  # 500 birds and 50 aircraft for 120 s
+    # 500 birds and 50 aircraft cross the sites for 120 s: no site alert names one of them
+    # (the evaluator also counts alerts on attack drones passing a site on their way to another)
+    cls, hostile = _site_alert_targets(folder, tmp_path)
+    assert all(hostile), [c for c, h in zip(cls, hostile, strict=True) if not h]
+    assert "attack_drone" in cls  # the ten attack drones among them are alerted
+    assert summary.false_site_alerts <= 1
 
 
 @pytest.mark.slow
