@@ -13,6 +13,7 @@ from scipy import integrate, stats
 
 from skyfuse.classify import Classifier, ClassifierConfig, ClassModel, default_prior
 from skyfuse.classify import likelihood as lk
+from skyfuse.classify.classifier import coop_kind_of_id, coop_table
 from skyfuse.core.kinds import CLASSES, SensorKind
 from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
 from skyfuse.core.reports import Reports
@@ -274,3 +275,28 @@ def test_beliefs_are_distributions(
         b = clf.update(out_of(pic, det, ids), radar_reports(catalog, float(k), det, rcs))
     assert np.all(np.isfinite(b.probs)) and np.all(b.probs >= 0)
     np.testing.assert_allclose(b.probs.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_coop_kind_of_id() -> None:
+    ids = np.array([None, "4ca1fe", "", "1581FABC12", "ABCDEF", "abcdeg"], dtype=object)
+    np.testing.assert_array_equal(
+        coop_kind_of_id(ids),
+        [
+            lk.COOP_NONE,
+            lk.COOP_ADSB,
+            lk.COOP_NONE,
+            lk.COOP_REMOTE_ID,
+            lk.COOP_ADSB,
+            lk.COOP_REMOTE_ID,
+        ],
+    )
+
+
+def test_coop_table_folds_unheard_kinds_into_none() -> None:
+    m = ClassModel.default()
+    t = coop_table(m, has_adsb_rx=False, has_rid_rx=True)
+    np.testing.assert_allclose(t.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(t[:, lk.COOP_ADSB], 0.0)
+    np.testing.assert_allclose(
+        t[:, lk.COOP_NONE], m.coop[:, lk.COOP_NONE] + m.coop[:, lk.COOP_ADSB]
+    )

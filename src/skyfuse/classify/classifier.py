@@ -162,12 +162,13 @@ def coop_kind_of_id(coop_id: NDArray[np.object_]) -> NDArray[np.intp]:
     """COOP_ADSB for 24-bit ICAO addresses (6 hex digits), COOP_REMOTE_ID for any other
     identity, COOP_NONE for None / empty."""
     out = np.full(coop_id.shape, lk.COOP_NONE, dtype=np.intp)
-    for i, v in enumerate(coop_id.tolist()):  # one string check per bound identity
-        if v is None or v == "":
-            continue
-        s = str(v)
-        is_icao = len(s) == 6 and all(ch in "0123456789abcdefABCDEF" for ch in s)
-        out[i] = lk.COOP_ADSB if is_icao else lk.COOP_REMOTE_ID
+    bound = np.flatnonzero(coop_id != np.array(None, dtype=object))
+    if bound.size == 0:
+        return out
+    ids = coop_id[bound].astype(str)
+    icao = (np.char.str_len(ids) == 6) & (np.char.strip(ids, "0123456789abcdefABCDEF") == "")
+    kind = np.where(icao, lk.COOP_ADSB, lk.COOP_REMOTE_ID)
+    out[bound] = np.where(ids == "", lk.COOP_NONE, kind)
     return out
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from skyfuse.classify.calibration import CalibrationReport
 from skyfuse.classify.learned import DEFAULT_MODEL_PATH, LearnedModel
 from skyfuse.classify.train import Samples, Source, collect, evaluate, train_model
+from skyfuse.console import print_error
 from skyfuse.core.errors import InputError
 
 
@@ -58,6 +59,23 @@ def _collect_all(
     return Samples.concat(parts)
 
 
+def simulate_presets(
+    names: list[str], seeds: list[int], folder: Path, console: Console
+) -> list[Path]:
+    """Write one scenario per (preset, seed) under ``folder`` with `skyfuse.sim`; their paths."""
+    from skyfuse.sim import preset, simulate, write_result
+
+    out: list[Path] = []
+    for name in names:
+        for seed in seeds:
+            path = folder / f"{name}-s{seed}"
+            if not (path / "detections.jsonl").exists():
+                with console.status(f"simulating {name} seed {seed}"):
+                    write_result(simulate(preset(name, seed=seed), preset_name=name), path)
+            out.append(path)
+    return out
+
+
 def _print_reports(console: Console, reports: dict[str, CalibrationReport]) -> None:
     for name, rep in reports.items():
         for table in rep.tables(name):
@@ -66,27 +84,45 @@ def _print_reports(console: Console, reports: dict[str, CalibrationReport]) -> N
 
 def train_command(
     scenario: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--scenario",
             "-s",
             help="Training scenario folder with truth (truth.csv, labels.csv, targets.csv). "
-            "Repeat for several (e.g. folders written by `skyfuse sim`).",
+            "Repeatable.",
             exists=True,
             file_okay=False,
         ),
-    ],
+    ] = None,
+    preset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--preset",
+            "-p",
+            help="Simulator preset to train on (e.g. mixed-region, night-raid, birds-500); "
+            "--runs scenarios each, seeds seed..seed+runs-1. Repeatable.",
+        ),
+    ] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Scenarios per training preset.")] = 3,
     eval_scenario: Annotated[
         list[Path] | None,
         typer.Option(
             "--eval-scenario",
             "-e",
-            help="Held-out scenario folder(s) for the calibration report (default: the training "
-            "scenarios, reported as in-sample).",
+            help="Held-out scenario folder(s) for the calibration report.",
             exists=True,
             file_okay=False,
         ),
     ] = None,
+    eval_runs: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Held-out scenarios per preset (seeds from seed+1000) for the report."
+        ),
+    ] = 1,
+    work_dir: Annotated[
+        Path, typer.Option(help="Where simulated scenarios are written (reused if present).")
+    ] = Path("out/train-scenarios"),
     out: Annotated[
         Path,
         typer.Option(help="Model file to write (a JSON sidecar is written next to it)."),
@@ -110,18 +146,28 @@ def train_command(
 ) -> None:
     """Train the learned track classifier and print its calibration against the Bayesian rules.
 
-    Runs every scenario through the track source and the Bayesian classifier, samples per-track
-    feature vectors with their true class, fits a calibrated gradient-boosting model, writes it
-    with a sidecar (seed, features, data summary, sha256), and prints reliability, Brier score and
-    confusion for the Bayesian classifier alone and stacked with the new model.
+    Runs every scenario (given folders and/or freshly simulated presets) through the track
+    source and the Bayesian classifier, samples per-track feature vectors with their true class,
+    fits a calibrated gradient-boosting model, writes it with a sidecar (seed, features, data
+    summary, sha256), and prints reliability, Brier score and confusion on held-out scenarios
+    for the Bayesian classifier alone and stacked with the new model.
     """
     console = Console()
     if source not in ("tracker", "oracle"):
         raise typer.BadParameter(f"unknown source {source!r}", param_hint="--source")
     src: Source = "tracker" if source == "tracker" else "oracle"
+    names = list(preset or [])
     try:
+        train_dirs = list(scenario or []) + simulate_presets(
+            names, [seed + i for i in range(runs)], work_dir, console
+        )
+        if not train_dirs:
+            raise typer.BadParameter("give --scenario or --preset", param_hint="--scenario")
+        held = list(eval_scenario or []) + simulate_presets(
+            names, [seed + 1000 + i for i in range(eval_runs)], work_dir, console
+        )
         train = _collect_all(
-            scenario,
+            train_dirs,
             source=src,
             seed=seed,
             sample_every_s=sample_every,
@@ -130,27 +176,26 @@ def train_command(
             console=console,
         )
         summary = {
-            "scenarios": [p.name for p in scenario],
+            "scenarios": [p.name for p in train_dirs],
             "source": src,
             "sample_every_s": sample_every,
         }
         model = train_model(train, seed=seed, summary=summary)
         digest = model.save(out)
         model = LearnedModel.load(out)
-        held = eval_scenario or scenario
-        tag = "held-out" if eval_scenario else "in-sample"
+        tag = "held-out" if held else "in-sample"
         test = _collect_all(
-            held,
+            held or train_dirs,
             source=src,
             seed=seed + 1000,
             sample_every_s=sample_every,
             model=model,
             label="evaluate",
             console=console,
-            offset=len(scenario),
+            offset=len(train_dirs),
         )
-    except (InputError, ValueError) as e:
-        console.print(f"[red]error:[/red] {e}")
+    except (InputError, ValueError, KeyError) as e:
+        print_error(f"{e}")
         raise typer.Exit(code=2) from e
     info = Table(title="learned classifier")
     for c in ("file", "bytes", "sha256", "rows", "tracks", "temperature"):
@@ -172,7 +217,11 @@ def train_command(
     _print_reports(console, reports)
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"model": model.meta, "reports": {k: r.to_json() for k, r in reports.items()}}
+        doc = {
+            "model": model.meta,
+            "evaluated_on": [p.name for p in (held or train_dirs)],
+            "reports": {k: r.to_json() for k, r in reports.items()},
+        }
         report.write_text(json.dumps(doc, indent=2) + "\n")
         console.print(f"report written to {report}")
 

@@ -15,13 +15,15 @@ code's.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import io
 import json
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +44,24 @@ DEFAULT_MODEL_PATH: Final[Path] = MODELS_DIR / f"{MODEL_NAME}.pkl"
 PROB_FLOOR: Final[float] = 1e-3
 """Probability floor per class (then renormalised): no class is ruled out by the learned model
 alone, e.g. one never seen in training."""
+
+
+@functools.cache
+def _threadpools() -> Any:
+    """One `threadpoolctl.ThreadpoolController` per process (scanning libraries is slow)."""
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    return ThreadpoolController()
+
+
+def single_threaded() -> contextlib.AbstractContextManager[Any]:
+    """Run scikit-learn's OpenMP loops on one thread: the engine shares its cores with other
+    stages and processes, and OpenMP threads spin when cores are oversubscribed (seconds lost
+    per call). Results do not depend on the thread count."""
+    return cast(
+        contextlib.AbstractContextManager[Any],
+        _threadpools().limit(limits=1, user_api="openmp"),
+    )
 
 
 def sidecar_path(path: Path) -> Path:
@@ -78,7 +98,8 @@ class LearnedModel:
         out = np.full((X.shape[0], len(KNOWN_CLASSES)), 0.0)
         if X.shape[0] == 0:
             return out
-        raw = np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+        with single_threaded():
+            raw = np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
         logp = np.log(np.clip(raw, 1e-12, 1.0)) / self.temperature
         out[:, np.asarray(self.estimator.classes_, dtype=np.intp)] = np.exp(
             log_softmax(logp, axis=1)
@@ -235,10 +256,11 @@ def fit_learned_model(
     X = X.copy()
     empty = ~np.isfinite(X).any(axis=0)
     X[:, empty] = 0.0  # a column never observed in training carries no information
-    est.fit(X[~is_cal], y[~is_cal])
+    with single_threaded():
+        est.fit(X[~is_cal], y[~is_cal])
+        raw = np.asarray(est.predict_proba(X[is_cal]), dtype=np.float64) if is_cal.any() else None
     temperature = 1.0
-    if is_cal.any():
-        raw = np.asarray(est.predict_proba(X[is_cal]), dtype=np.float64)
+    if raw is not None:
         col = {int(c): i for i, c in enumerate(est.classes_)}
         known = np.isin(y[is_cal], list(col))
         yi = np.array([col[int(v)] for v in y[is_cal][known]], dtype=np.int64)

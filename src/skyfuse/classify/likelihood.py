@@ -101,7 +101,10 @@ class ClassModel:
         speed_mean_mps, speed_sd_mps: horizontal ground speed, m/s (normal truncated at 0).
         alt_weight, alt_mean_m, alt_sd_m: (C, 2) two-component normal mixture of the altitude
             above the frame's zero (ENU z or WGS-84 height), m (hostiles cruise low or high).
-        climb_sd_mps: spread of the vertical speed about 0, m/s.
+        climb_sd_mps: spread of the vertical speed about 0 in level flight, m/s.
+        dive_weight, dive_climb_mps, dive_sd_mps: a second climb component for terminal dives
+            (attack drones and decoys dive on their site at a slope >= 0.5, i.e. about
+            -0.5 x 46 m/s; `skyfuse.sim.motion` DIVE_SLOPE), m/s.
         rcs_mean_dbsm, rcs_sd_db: distribution of a target's mean RCS (dBsm) within the class;
             single reports fluctuate about it as Swerling 1.
         f0_mean_hz, f0_sd_hz: distribution of a target's engine fundamental within the class, Hz
@@ -122,6 +125,9 @@ class ClassModel:
     alt_mean_m: F64
     alt_sd_m: F64
     climb_sd_mps: F64
+    dive_weight: F64
+    dive_climb_mps: F64
+    dive_sd_mps: F64
     rcs_mean_dbsm: F64
     rcs_sd_db: F64
     f0_mean_hz: F64
@@ -193,6 +199,9 @@ class ClassModel:
                     unknown=10.0,
                 )
             ),
+            dive_weight=_arr(dict.fromkeys(CLASSES, 0.0) | dict(attack_drone=0.2, decoy=0.2)),
+            dive_climb_mps=np.full(len(CLASSES), -25.0),
+            dive_sd_mps=np.full(len(CLASSES), 10.0),
             rcs_mean_dbsm=_arr(
                 dict(
                     attack_drone=-6.5,
@@ -352,9 +361,17 @@ def altitude_loglik(alt_m: F64, alt_sd_m: F64, model: ClassModel) -> F64:
 
 
 def climb_loglik(climb_mps: F64, climb_sd_mps: F64, model: ClassModel) -> F64:
-    """(k, C) log p(vertical speed | class): zero-mean normal widened by track noise (m/s)."""
-    s = np.hypot(model.climb_sd_mps[None, :], climb_sd_mps[:, None])
-    return normal_logpdf(climb_mps[:, None], np.zeros((1, 1)), s)
+    """(k, C) log p(vertical speed | class): level flight N(0, sd_c^2) mixed with a terminal
+    dive component (hostiles), each widened by the track's vertical-speed sigma (m/s)."""
+    sig = climb_sd_mps[:, None]
+    level = normal_logpdf(climb_mps[:, None], np.zeros((1, 1)), np.hypot(model.climb_sd_mps, sig))
+    dive = normal_logpdf(
+        climb_mps[:, None], model.dive_climb_mps[None, :], np.hypot(model.dive_sd_mps, sig)
+    )
+    w = model.dive_weight[None, :]
+    with np.errstate(divide="ignore"):
+        out = np.logaddexp(np.log1p(-w) + level, np.log(w) + dive)
+    return np.asarray(out, dtype=np.float64)
 
 
 def bernoulli_loglik(flag: NDArray[np.bool_], p: F64) -> F64:
