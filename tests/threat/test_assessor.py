@@ -190,6 +190,8 @@ def test_closing_track_off_course_threatens_nearby_site() -> None:
     assert s.eta_s[0] == pytest.approx(3000.0 / 50.0)  # flying straight at it
     assert s.impact[0] == pytest.approx([10_000.0, 0.0, 0.0])  # the site centre
     assert s.impact_r95_m[0] == 500.0
+    straight = ThreatAssessor(ENU, Context(sites=SITES), ThreatConfig(closing_horizon_s=0.0))
+    assert len(straight.assess(pic, bel).sites) == 0
 
 
 def test_border_warnings_need_a_partner_share_list() -> None:

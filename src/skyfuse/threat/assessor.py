@@ -79,7 +79,8 @@ class ThreatConfig:
     closing_horizon_s: float = 100.0
     """A hostile track that could reach a site's radius within about this long, flying straight
     at it, and is closing on it (course within ``closing_max_angle_deg`` of the bearing) counts
-    as a threat to it even off a direct course (doglegs), s."""
+    as a threat to it even off a direct course (doglegs), s; 0 judges straight courses only
+    (fewer alerts on drones passing a site for another, less warning of dogleg routes)."""
     closing_max_angle_deg: float = 45.0
     min_p_threat: float = 0.05
     """Track-site pairs below this are left out of the threat picture."""
@@ -422,14 +423,17 @@ class ThreatAssessor:
         sigma = np.sqrt(np.maximum(variance_along(C, normal), 0.0) + cfg.cross_sigma_floor_m**2)
         radius = ctx.site_radius_m[None, :]
         p_hit = pass_within_probability(miss, sigma, radius)
-        p_close, tau = closing_score(
-            rel,
-            v2,
-            radius,
-            cfg.closing_horizon_s,
-            math.radians(cfg.closing_max_angle_deg),
-            cfg.min_speed_mps,
-        )
+        if cfg.closing_horizon_s > 0:
+            p_close, tau = closing_score(
+                rel,
+                v2,
+                radius,
+                cfg.closing_horizon_s,
+                math.radians(cfg.closing_max_angle_deg),
+                cfg.min_speed_mps,
+            )
+        else:  # straight courses only
+            p_close, tau = np.zeros_like(p_hit), np.full_like(p_hit, np.inf)
         # a track on course for another site is passing by, not closing on this one
         if m > 1:
             top2 = -np.sort(-p_hit, axis=1)[:, :2]
