@@ -224,6 +224,27 @@ def _sensor_bit(sensor: NDArray[np.int32]) -> NDArray[np.uint64]:
     return np.asarray(np.left_shift(np.uint64(1), sensor.astype(np.uint64) % np.uint64(64)))
 
 
+def _ranges_product(
+    rows: NDArray[np.intp], sensor: NDArray[np.int32], ptr: NDArray[np.intp], idx: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """All (row, other) pairs where ``other`` is a row whose sensor neighbours ``row``'s sensor
+    in the CSR adjacency ``(ptr, idx)``; vectorised with repeat/cumsum (no loop)."""
+    n_s = ptr.size - 1
+    order = np.argsort(sensor, kind="stable").astype(np.intp)
+    cnt = np.bincount(sensor, minlength=n_s)
+    start = np.concatenate(([0], np.cumsum(cnt)))
+    s = sensor[rows]
+    deg = ptr[s + 1] - ptr[s]
+    r_rep = np.repeat(rows, deg)
+    k = np.arange(int(deg.sum())) - np.repeat(np.cumsum(deg) - deg, deg)
+    nbr = idx[np.repeat(ptr[s], deg) + k]
+    c = cnt[nbr]
+    a = np.repeat(r_rep, c)
+    off = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+    b = order[np.repeat(start[nbr], c) + off]
+    return a.astype(np.intp), b.astype(np.intp)
+
+
 def doppler_free_frequency(
     f_obs: F64, sigma_f: F64, c: F64, u: F64, vel: F64, P_vel: F64
 ) -> tuple[F64, F64]:
@@ -279,7 +300,27 @@ class BearingTracker:
         self._max_reach = (
             float(self._reach[self._bearing_sensors].max()) if self._bearing_sensors.size else 0.0
         )
+        self._adj_ptr, self._adj_idx = self._neighbours()
         self._gate = {d: float(chi2_dist.ppf(self.cfg.gate_prob, d)) for d in (1, 2, 3, 4)}
+
+    def _neighbours(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """CSR adjacency (indptr, indices) of bearing sensors whose coverages can overlap
+        (distance <= sum of ranges + margin); built once with a cKDTree, never all-pairs."""
+        n = len(self.sensors.catalog)
+        if self._sensor_tree is None:
+            return np.zeros(n + 1, np.intp), np.zeros(0, np.intp)
+        r = 2.0 * self._max_reach + self.cfg.reach_margin_m
+        pairs = self._sensor_tree.query_pairs(r, output_type="ndarray")
+        a = self._bearing_sensors[pairs[:, 0]]
+        b = self._bearing_sensors[pairs[:, 1]]
+        pos = self.sensors.catalog.position
+        d = np.linalg.norm(pos[a] - pos[b], axis=1)
+        ok = d <= self._reach[a] + self._reach[b] + self.cfg.reach_margin_m
+        src = np.concatenate([a[ok], b[ok]])
+        dst = np.concatenate([b[ok], a[ok]])
+        order = np.argsort(src, kind="stable")
+        ptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n)))).astype(np.intp)
+        return ptr, dst[order].astype(np.intp)
 
     # -- public ----------------------------------------------------------------------------
     def process(self, bearings: Bearings) -> Births:
@@ -522,30 +563,12 @@ class BearingTracker:
         if len(fresh) == 0 or self._sensor_tree is None:
             self.buffer = pool
             return
-        new_idx = np.arange(n_old, len(pool))
-        # Pairs (fresh i, pool j): different, neighbouring sensors, close arrival times.
-        sensors = np.unique(fresh.sensor)
-        reach = self._reach[sensors] + self._max_reach + cfg.reach_margin_m
-        neigh = self._sensor_tree.query_ball_point(self.sensors.catalog.position[sensors], reach)
-        ii: list[NDArray[np.intp]] = []
-        jj: list[NDArray[np.intp]] = []
-        for s, nb_local in zip(sensors, neigh, strict=True):
-            nb = self._bearing_sensors[np.asarray(nb_local, dtype=np.intp)]
-            fi = new_idx[fresh.sensor == s]
-            pj = np.flatnonzero(np.isin(pool.sensor, nb) & (pool.sensor != s))
-            if fi.size == 0 or pj.size == 0:
-                continue
-            a = np.repeat(fi, pj.size)
-            bb = np.tile(pj, fi.size)
-            # Each unordered fresh-fresh pair once.
-            keep = (bb < n_old) | (bb > a) | ~np.isin(pool.sensor[bb], sensors)
-            ii.append(a[keep])
-            jj.append(bb[keep])
-        if not ii:
-            self.buffer = pool
-            return
-        i = np.concatenate(ii)
-        j = np.concatenate(jj)
+        a, b = _ranges_product(
+            np.arange(n_old, len(pool)), pool.sensor, self._adj_ptr, self._adj_idx
+        )
+        # Each unordered fresh-fresh pair once.
+        keep = (b < n_old) | (b > a)
+        i, j = a[keep], b[keep]
         close = np.abs(pool.time[i] - pool.time[j]) <= cfg.pair_window_s
         i, j = i[close], j[close]
         used = self._fix_pairs(pool, i, j, now)
