@@ -146,6 +146,30 @@ def test_reacquired_after_clear_reopens_same_alert() -> None:
     assert events[2].reason.startswith("Re-opened, track 1 re-acquired as: ")
 
 
+def test_existing_track_does_not_take_over_a_lost_alert() -> None:
+    scene, am = Scene(), AlertManager()
+    events: list[Alert] = []
+    for t in range(12):
+        # track 1 inbound; track 2 (a raid mate 200 m behind, flying since t = 0) scores low
+        # until t = 8, when it is where track 1 would be: another target, so a new alert
+        tracks = [(1, 10_000.0 - 50.0 * t, 0.0)] if t < 5 else []
+        tracks.append((2, 10_200.0 - 50.0 * t, 0.0))
+        p = [0.9] * (len(tracks) - 1) + [0.9 if t >= 8 else 0.1]
+        pic, bel = picture_from_states(
+            float(t),
+            ENU,
+            [i for i, _, _ in tracks],
+            [[x, y, 1000.0, -50.0, 0.0, 0.0] for _, x, y in tracks],
+            [belief(q) for q in p],
+            first_time=[0.0] * len(tracks),
+            vel_sigma_mps=0.2,
+        )
+        events += am.update(scene.ta.assess(pic, bel))
+    news = [a for a in events if a.state == "new"]
+    assert [a.track_id for a in news] == [1, 2]
+    assert news[0].alert_id != news[1].alert_id
+
+
 def test_distant_new_track_gets_its_own_alert() -> None:
     scene, am = Scene(), AlertManager()
     events = run(am, scene, [(float(t), [(1, 10_000.0 - 50.0 * t, 0.0)]) for t in range(5)])

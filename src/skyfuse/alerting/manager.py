@@ -64,6 +64,9 @@ class AlertConfig:
     reacquire_gate_m: float = 1500.0
     reacquire_gate_growth_mps: float = 20.0
     """The hand-over gate grows by this per second since the lost track was last seen."""
+    reacquire_born_tolerance_s: float = 3.0
+    """A track may take over a lost track's alert only if born at most this long before the
+    lost track was last seen (tracker re-initiation overlaps the old track's coasting), s."""
     raid_update_frac: float = 0.25
     area_update_m: float = 1000.0
 
@@ -112,6 +115,9 @@ class Candidate:
     text: str
     title: str
     size: F64 | None = None
+    born: float = -math.inf
+    """When the candidate's track was born, s: only tracks born after a lost track was last
+    seen may take its alert over (an older track is another target)."""
 
 
 @dataclass(slots=True)
@@ -183,6 +189,7 @@ def site_candidates(
     t_prob = tr.threat_class_prob.tolist()
     t_mask = tr.sensor_mask.tolist()
     t_rank = tr.rank.tolist()
+    t_born = tr.first_time.tolist()
     out: list[Candidate] = []
     for j in range(len(keep)):
         i, site, tid, eta = track[j], site_ix[j], tids[j], etas[j]
@@ -225,6 +232,7 @@ def site_candidates(
                 },
                 text=text,
                 title=f"{class_words(cls)} track {tid} to {name}",
+                born=t_born[i],
             )
         )
     return out
@@ -294,6 +302,7 @@ def border_candidates(
                 },
                 text=text,
                 title=f"{class_words(cls)} track {tid} toward {partner}",
+                born=float(tr.first_time[i]),
             )
         )
     return out
@@ -507,6 +516,8 @@ class AlertManager:
         for st in pool:
             if st.position is None or st.velocity is None:
                 continue
+            if cand.born < st.last_seen - c.reacquire_born_tolerance_s:
+                continue  # this track was already there while the lost one flew: another target
             dt = t - st.last_seen
             guess = st.position + st.velocity * dt
             d = float(np.linalg.norm(cand.position - guess))

@@ -178,10 +178,12 @@ class TrackThreats:
     most probable of attack_drone, decoy, unknown (what an alert names). ``site``: index of the
     site the track reaches first (-1 none) with its ``eta_s`` (inf none) and ``p_threat``.
     ``rank``: engagement order over tracks threatening a site (1 = first, 0 = not ranked).
-    ``raid_id``: raid number (-1 none). Positions/velocities in the working frame (m, m/s).
+    ``raid_id``: raid number (-1 none). Positions/velocities in the working frame (m, m/s);
+    ``first_time``: when each track was born, s.
     """
 
     track_id: I64
+    first_time: F64
     position: F64
     velocity: F64
     speed_mps: F64
@@ -374,6 +376,7 @@ class ThreatAssessor:
         )
         tracks = TrackThreats(
             track_id=moving.track_id,
+            first_time=moving.first_time,
             position=moving.state[:, :3],
             velocity=moving.state[:, 3:],
             speed_mps=speed,
