@@ -44,7 +44,7 @@ class AlertConfig:
     site_clear: float = 0.25
     border_raise: float = 0.5
     border_clear: float = 0.3
-    border_max_eta_s: float = 300.0
+    border_max_eta_s: float = 180.0
     """Border warnings are raised only this close to the crossing, s."""
     raise_dwell_s: float = 2.0
     clear_dwell_s: float = 10.0
