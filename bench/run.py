@@ -256,7 +256,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--only", nargs="+", metavar="NAME", help=f"cases to run: {[c.name for c in CASES]}"
     )
-    ap.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=REPO_ROOT / "bench" / "results",
+        metavar="DIR",
+        help="results folder (default bench/results)",
+    )
     ap.add_argument(
         "--ss-budget",
         type=float,
