@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from skyfuse.classify import Classifier, ClassifierConfig, ClassModel, default_prior
+from skyfuse.classify import FEATURE_NAMES, Classifier, ClassifierConfig, ClassModel, default_prior
 from skyfuse.classify import likelihood as lk
 from skyfuse.classify.classifier import coop_kind_of_id, coop_table
 from skyfuse.core.kinds import CLASSES, SensorKind
@@ -300,3 +300,11 @@ def test_coop_table_folds_unheard_kinds_into_none() -> None:
     np.testing.assert_allclose(
         t[:, lk.COOP_NONE], m.coop[:, lk.COOP_NONE] + m.coop[:, lk.COOP_ADSB]
     )
+
+
+def test_empty_picture_gives_empty_beliefs(catalog: SensorCatalog) -> None:
+    clf = Classifier(catalog)
+    clf.update(out_of(picture(catalog, 0.0, [1]), [], []), Reports.empty())
+    b = clf.update(out_of(picture(catalog, 1.0, []), [], [], deleted=[1]), Reports.empty())
+    assert len(b) == 0 and b.probs.shape == (0, len(CLASSES))
+    assert clf.track_ids.size == 0 and clf.features().shape == (0, len(FEATURE_NAMES))

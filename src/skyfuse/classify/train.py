@@ -5,7 +5,8 @@
 track: its feature vector, the Bayesian posterior, the final (pooled) posterior, its age and its
 true class. Track sources:
 
-* ``"tracker"``: the real `skyfuse.tracking.Tracker`; a track's truth is the target that caused
+* ``"tracker"``: the real `skyfuse.tracking.Tracker` with passive fusion attached, as the
+  pipeline runs it; a track's truth is the target that caused
   most of its associated reports over its life (`labels.csv`); tracks made mostly of false
   reports are left out (they are the tracker's false tracks, scored by the evaluator).
 * ``"oracle"``: `skyfuse.classify.oracle` (truth-aligned tracks with tracker-sized noise).
@@ -91,11 +92,13 @@ _FIELDS = ("X", "p_bayes", "p_final", "y", "age_s", "time", "group")
 
 
 def _tracker_outputs(sc: OracleScenario) -> Iterator[tuple[TrackerOutput, Reports]]:
+    """The tracker as `skyfuse.pipeline` runs it: passive and cooperative fusion attached."""
     from skyfuse.tracking import Tracker
+    from skyfuse.tracking.passive import register_passive
 
-    tracker = Tracker(sc.catalog)
+    fusion = register_passive(Tracker(sc.catalog))
     for batch in sc.reports.batches_by_time():
-        yield tracker.process(batch), batch
+        yield fusion.process(batch), batch
 
 
 def collect(
