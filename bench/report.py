@@ -80,6 +80,8 @@ class HostInfo(msgspec.Struct, kw_only=True):
     cpus: int | None
     numpy: str
     stonesoup: str | None
+    code: str | None = None
+    """``git describe --always --dirty`` of the repository (``-dirty``: uncommitted edits)."""
 
 
 class BenchResults(msgspec.Struct, kw_only=True):
@@ -109,7 +111,26 @@ def host_info() -> HostInfo:
         cpus=os.cpu_count(),
         numpy=np.__version__,
         stonesoup=ss,
+        code=code_version(Path(__file__).resolve().parents[1]),
     )
+
+
+def code_version(repo: Path) -> str | None:
+    """``git describe --always --dirty`` in ``repo``, or None without git or a repository."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def write_results(results: BenchResults, out_dir: Path) -> Path:
@@ -208,7 +229,8 @@ def results_table(results: BenchResults, *, reference: bool = True) -> Table:
     """The benchmark table (one row per tracker run, see `bench/README.md` for the columns);
     with ``reference``, each case's Stone Soup figures from the notes follow its rows, dimmed."""
     t = Table(
-        title=f"Skyfuse vs Stone Soup ({results.label}, {results.created_utc[:16]} UTC)",
+        title=f"Skyfuse vs Stone Soup ({results.label}, {results.created_utc[:16]} UTC, "
+        f"code {results.host.code or '?'})",
         caption="ref: Stone Soup reference figures of shared/notes/metrics.md (their own"
         " scenario draws; n10-r3-s120 is their file)"
         if reference

@@ -290,3 +290,11 @@ def test_tracking_peak_sees_an_allocation_after_the_reset() -> None:
     assert peak is not None
     assert peak >= before + 60.0
     del block
+
+
+def test_code_version_names_the_commit_or_nothing(tmp_path: Path) -> None:
+    from bench.report import code_version
+
+    here = code_version(Path(__file__).resolve().parents[2])
+    assert here is not None and len(here.split("-")[0]) >= 7
+    assert code_version(tmp_path) is None
