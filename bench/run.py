@@ -49,7 +49,7 @@ SINGLE_CORE_ENV: Final = {
 }
 """Environment of every worker: one thread for every BLAS / OpenMP pool."""
 
-DEFAULT_SS_BUDGET_S: Final = 150.0
+DEFAULT_SS_BUDGET_S: Final = 180.0
 QUICK_SS_BUDGET_S: Final = 30.0
 
 
