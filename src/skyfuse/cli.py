@@ -104,8 +104,16 @@ def _register_all() -> None:
     from skyfuse.demo import register as register_demo
     from skyfuse.eval.commands import register as register_eval
     from skyfuse.sim.commands import register as register_sim
+    from skyfuse.tracking.passive.commands import register as register_passive
 
-    for reg in (register_sim, register_eval, register_classify, register_alerting, register_demo):
+    for reg in (
+        register_sim,
+        register_eval,
+        register_classify,
+        register_alerting,
+        register_passive,
+        register_demo,
+    ):
         reg(app)
 
 

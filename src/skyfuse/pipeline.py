@@ -27,6 +27,7 @@ from skyfuse.scenario.detections import ReadStats
 from skyfuse.scenario.model import Context
 from skyfuse.threat import ThreatAssessor, ThreatPicture
 from skyfuse.tracking import Tracker, TrackerConfig
+from skyfuse.tracking.passive import register_passive
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,10 @@ class Pipeline:
         self.config = config or PipelineConfig()
         self.catalog = catalog
         self.tracker = Tracker(catalog, self.config.tracker)
+        # Passive and cooperative fusion wraps the tracker: bearings (acoustic, RF, EO/IR) with
+        # propagation delay and late reports, bearing-only initiation, static emitters, and
+        # cooperative identities with spoof screening.
+        self.fusion = register_passive(self.tracker)
         self.classifier = (
             Classifier(catalog, model=load_default_model() if self.config.learned_model else None)
             if self.config.classify
@@ -86,7 +91,7 @@ class Pipeline:
     def step(self, batch: Reports) -> StepResult:
         """Process one batch of reports sharing one time."""
         t0 = _time.perf_counter()
-        out = self.tracker.process(batch)
+        out = self.fusion.process(batch)
         pic = out.picture
         if self.classifier is not None:
             beliefs = self.classifier.update(out, batch)
@@ -99,7 +104,7 @@ class Pipeline:
             threat = self.threat.assess(pic, beliefs)
             if self.alerts is not None:
                 alerts = self.alerts.update(threat)
-        rows = picture_rows(pic, beliefs)
+        rows = picture_rows(pic, beliefs, time=float(batch.time[-1]) if len(batch) else None)
         return StepResult(out, beliefs, threat, alerts, rows, _time.perf_counter() - t0)
 
 

@@ -6,7 +6,7 @@ Geometry (scenario coordinates, local ENU velocity and covariance) comes from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -41,9 +41,31 @@ class PictureRows:
     class_prob: F64
 
 
-def picture_rows(picture: Picture, beliefs: ClassBeliefs | None = None) -> PictureRows:
-    """Select confirmed (and coasting) tracks, convert them, and attach their class."""
-    rows = track_rows(picture)
+def at_time(picture: Picture, time: float) -> Picture:
+    """The picture extrapolated at constant velocity to ``time`` (s).
+
+    A batch of delayed reports (e.g. acoustic, stamped at arrival) can leave the tracker's state
+    time behind the batch's report time; the picture an operator sees at that report time is the
+    tracks predicted to it. Covariances are left as they are (the gap is a fraction of a second).
+    """
+    dt = float(time) - picture.time
+    if dt == 0.0 or len(picture) == 0:
+        return replace(picture, time=float(time))
+    state = picture.state.copy()
+    state[:, :3] += state[:, 3:] * dt
+    static = picture.static
+    state[static, :3] = picture.state[static, :3]
+    return replace(picture, time=float(time), state=state)
+
+
+def picture_rows(
+    picture: Picture, beliefs: ClassBeliefs | None = None, *, time: float | None = None
+) -> PictureRows:
+    """Select confirmed (and coasting) tracks, convert them, and attach their class.
+
+    With ``time``, the rows are the picture extrapolated to that time (see `at_time`).
+    """
+    rows = track_rows(picture if time is None else at_time(picture, time))
     n = len(rows)
     probs = np.zeros((n, len(CLASSES)))
     probs[:, -1] = 1.0
