@@ -1,0 +1,381 @@
+"""Issue 4 fusion benchmark: ``python -m bench.run_fusion [--quick] [--out DIR] [--only TABLE...]``.
+
+Three tables (see `bench.fusion` and ``bench/FUSION.md``): ``acoustic`` (acoustic-only region,
+sweep over the number of arrays against one array), ``mixed`` (what each sensor kind adds in
+the mixed region), ``country`` (country-scale throughput, memory and GOSPA, tracker and whole
+pipeline separately). Scenarios are simulator presets generated into ``bench/.cache`` when
+missing; every run is a fresh single-threaded interpreter (`bench.fusion` worker). Prints Rich
+tables and writes ``<out>/<YYYYmmdd-HHMM>-fusion-<label>.json`` and ``<out>/fusion-latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Final, TypeVar
+
+import msgspec
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from bench.cases import DEFAULT_CACHE, BenchCase, scenario_folder
+from bench.fusion import (
+    AcousticRow,
+    CountryRow,
+    MixRow,
+    StageConfig,
+    attack_drone_count,
+    drop_sensor_kinds,
+    score_acoustic,
+    score_country,
+    score_mix,
+    worker_command,
+)
+from bench.measure import RunStats
+from bench.report import HostInfo, host_info
+from bench.run import REPO_ROOT, WorkerError, run_worker
+
+TABLES: Final = ("acoustic", "mixed", "country")
+MIXED_KINDS: Final = ("radar", "acoustic", "rf_df", "eo_ir", "adsb", "remote_id")
+"""Sensor kinds of the mixed-region preset, in table order."""
+
+FULL_ARRAYS: Final = (1, 12, 25, 50, 100)
+QUICK_ARRAYS: Final = (1, 12, 50)
+RAID_DRONES: Final = 10
+"""The issue's no-ghost check: a 10-drone raid over the preset's own 36 arrays."""
+FULL_COUNTRY_S: Final = 300.0
+QUICK_COUNTRY_S: Final = 60.0
+QUICK_MIX_DROPS: Final = ("acoustic", "rf_df")
+
+RESULTS_SCHEMA: Final = 1
+
+R = TypeVar("R")
+
+
+class FusionResults(msgspec.Struct, kw_only=True):
+    """A whole fusion-benchmark run (``<out>/<date>-fusion-<label>.json``)."""
+
+    schema: int = RESULTS_SCHEMA
+    created_utc: str
+    label: str
+    quick: bool
+    host: HostInfo
+    acoustic: list[AcousticRow] = msgspec.field(default_factory=list)
+    mixed: list[MixRow] = msgspec.field(default_factory=list)
+    country: list[CountryRow] = msgspec.field(default_factory=list)
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def run_one(
+    folder: Path, out_dir: Path, config: StageConfig, progress: Progress, label: str
+) -> RunStats:
+    """One worker run (fresh interpreter, one thread); raises `WorkerError` if it fails."""
+    return run_worker(worker_command(folder, out_dir, config), out_dir, progress, label)
+
+
+def guarded(row: R, work: Callable[[], R], set_error: Callable[[R, str], R]) -> R:
+    """``work()``, or ``row`` with its error set when the run or its scoring fails, so one
+    broken run does not stop the others."""
+    try:
+        return work()
+    except (WorkerError, OSError, ValueError, RuntimeError) as e:
+        return set_error(row, f"{type(e).__name__}: {e}")
+
+
+def acoustic_table_rows(
+    cache: Path, quick: bool, progress: Progress, task: TaskID
+) -> list[AcousticRow]:
+    """The acoustic sweep (one array = baseline) and the 10-drone raid row."""
+    specs: list[tuple[str, dict[str, object]]] = [
+        (f"{n} array{'s' if n > 1 else ''}", {"acoustic_arrays": n})
+        for n in (QUICK_ARRAYS if quick else FULL_ARRAYS)
+    ]
+    specs.append((f"{RAID_DRONES}-drone raid, 36 arrays", {"attack_drones": RAID_DRONES}))
+    rows: list[AcousticRow] = []
+    for label, overrides in specs:
+        case = BenchCase(f"acoustic {label}", "acoustic-region", overrides=overrides)
+        row = AcousticRow(label=label, arrays=0, attack_drones=0, folder="")
+
+        def work(case: BenchCase = case, row: AcousticRow = row) -> AcousticRow:
+            folder = scenario_folder(case, cache)
+            n_arrays = sum(1 for _ in _sensor_kinds(folder) if _ == "acoustic")
+            row = msgspec.structs.replace(
+                row, arrays=n_arrays, attack_drones=attack_drone_count(folder), folder=str(folder)
+            )
+            out = cache / "runs" / "fusion" / case.cache_key()
+            stats = run_one(folder, out, StageConfig(stage="tracker"), progress, case.name)
+            row = msgspec.structs.replace(row, stats=stats)
+            return score_acoustic(row, folder, out / "tracks.csv")
+
+        rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
+        progress.advance(task)
+    return rows
+
+
+def _sensor_kinds(folder: Path) -> list[str]:
+    doc = msgspec.json.decode((folder / "sensors.json").read_bytes())
+    return [str(s["kind"]) for s in doc["sensors"]]
+
+
+def mixed_table_rows(cache: Path, quick: bool, progress: Progress, task: TaskID) -> list[MixRow]:
+    """The mixed region with every kind, without one kind at a time, and radar alone."""
+    base = scenario_folder(BenchCase("mixed-region", "mixed-region"), cache)
+    drops = QUICK_MIX_DROPS if quick else MIXED_KINDS
+    variants: list[tuple[str, tuple[str, ...]]] = [("all sensors", ())]
+    variants += [(f"without {k}", (k,)) for k in drops]
+    variants.append(("radar only", tuple(k for k in MIXED_KINDS if k != "radar")))
+    rows: list[MixRow] = []
+    for label, dropped in variants:
+        kinds = [k for k in MIXED_KINDS if k not in dropped]
+        row = MixRow(label=label, kinds=kinds, folder="")
+
+        def work(
+            label: str = label, dropped: tuple[str, ...] = dropped, row: MixRow = row
+        ) -> MixRow:
+            key = "mixed-" + ("all" if not dropped else "no-" + "-".join(dropped))
+            folder = (
+                base if not dropped else drop_sensor_kinds(base, cache / "variants" / key, dropped)
+            )
+            out = cache / "runs" / "fusion" / key
+            stats = run_one(folder, out, StageConfig(stage="pipeline"), progress, f"mixed {label}")
+            row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
+            return score_mix(row, folder, out / "tracks.csv")
+
+        rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
+        progress.advance(task)
+    return rows
+
+
+def country_table_rows(
+    cache: Path, quick: bool, progress: Progress, task: TaskID
+) -> list[CountryRow]:
+    """The country preset: tracker with passive fusion, then the whole pipeline."""
+    duration = QUICK_COUNTRY_S if quick else FULL_COUNTRY_S
+    case = BenchCase("country", "country", overrides={"duration_s": duration})
+    rows: list[CountryRow] = []
+    for stage in ("tracker", "pipeline"):
+        row = CountryRow(
+            label=f"country {duration:.0f} s", stage=stage, folder="", duration_s=duration
+        )
+
+        def work(stage: str = stage, row: CountryRow = row) -> CountryRow:
+            folder = scenario_folder(case, cache)
+            out = cache / "runs" / "fusion" / f"{case.cache_key()}-{stage}"
+            stats = run_one(folder, out, StageConfig(stage=stage), progress, f"country {stage}")
+            row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
+            return score_country(row, folder, out / "tracks.csv")
+
+        rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
+        progress.advance(task)
+    return rows
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+
+def num(x: float | None, digits: int = 0) -> str:
+    """``x`` with ``digits`` decimals, ``-`` for None or non-finite."""
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:.{digits}f}"
+
+
+def pct(x: float | None) -> str:
+    """A share as a percentage, ``-`` for None."""
+    return "-" if x is None or not math.isfinite(x) else f"{100.0 * x:.0f}%"
+
+
+def covered_cell(r: AcousticRow) -> str:
+    """``tracked/covered (share)`` of the drones within range of >= 2 arrays for 20 s."""
+    share = f" ({pct(r.covered_tracked / r.covered)})" if r.covered else ""
+    return f"{r.covered_tracked}/{r.covered}{share}"
+
+
+def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
+    """Rich table of the acoustic sweep."""
+    t = Table(title="Acoustic-only region (issue 4): arrays on a 3 km grid, 50 attack drones")
+    cols = (
+        "run", "arrays", "drones", "GOSPA (loc/miss/false) m", "m/target", "tracked",
+        "audible->track s med/p90", "heard / never", "ghosts / ids", "≥2 arrays 20 s: tracked",
+        "x RT", "note",
+    )  # fmt: skip
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("run", "note") else "right")
+    for r in rows:
+        t.add_row(
+            r.label,
+            str(r.arrays),
+            str(r.attack_drones),
+            f"{num(r.gospa)} ({num(r.localisation)}/{num(r.missed)}/{num(r.false)})",
+            num(r.gospa_per_target, 1),
+            pct(r.share_tracked),
+            f"{num(r.audible_to_track_median_s, 1)}/{num(r.audible_to_track_p90_s, 1)}",
+            f"{r.heard} / {r.never_tracked_heard}",
+            f"{r.ghosts} / {r.track_ids}",
+            covered_cell(r),
+            num(r.stats.x_real_time, 0) if r.stats else "-",
+            f"error: {r.error}" if r.error else "",
+        )  # fmt: skip
+    return t
+
+
+def mixed_table(rows: Sequence[MixRow]) -> Table:
+    """Rich table of the sensor-mix comparison."""
+    t = Table(title="Mixed region (issue 4): what each sensor kind adds (whole pipeline)")
+    classes = sorted({c for r in rows for c in r.share_tracked})
+    cols = ["mix", "GOSPA (loc/miss/false) m", "m/target", "ID sw", "ids/target"]
+    cols += [f"tracked {c}" for c in classes]
+    cols += ["class acc (≥10 s)", "detect->track s", "note"]
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("mix", "note") else "right")
+    for r in rows:
+        t.add_row(
+            r.label,
+            f"{num(r.gospa)} ({num(r.localisation)}/{num(r.missed)}/{num(r.false)})",
+            num(r.gospa_per_target, 1),
+            str(r.id_switches),
+            num(r.track_ids_per_target, 2),
+            *[pct(r.share_tracked.get(c)) for c in classes],
+            f"{pct(r.class_accuracy)} ({pct(r.class_accuracy_10s)})",
+            num(r.detect_to_track_median_s, 1),
+            f"error: {r.error}" if r.error else "",
+        )
+    return t
+
+
+def country_table(rows: Sequence[CountryRow]) -> Table:
+    """Rich table of the country-scale runs."""
+    t = Table(title="Country scale (issue 4): WGS84, 10,000 acoustic arrays, 30 radars, one core")
+    cols = (
+        "run", "stages", "reports", "reports/s (≥20,000)", "x real time (>1)", "ms/batch mean/p95",
+        "peak MiB", "targets", "GOSPA m", "m/target", "tracked", "note",
+    )  # fmt: skip
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("run", "stages", "note") else "right")
+    for r in rows:
+        s = r.stats
+        t.add_row(
+            r.label,
+            s.variant if s else r.stage,
+            str(s.n_reports) if s else "-",
+            num(r.reports_per_s),
+            num(s.x_real_time, 1) if s else "-",
+            f"{num(s.batch_ms_mean, 1)}/{num(s.batch_ms_p95, 1)}" if s else "-",
+            num(s.peak_rss_mib) if s else "-",
+            str(r.targets),
+            num(r.gospa),
+            num(r.gospa_per_target, 1),
+            pct(r.share_tracked),
+            f"error: {r.error}" if r.error else "",
+        )
+    return t
+
+
+def print_results(console: Console, res: FusionResults) -> None:
+    """Every non-empty table of ``res``."""
+    if res.acoustic:
+        console.print(acoustic_table(res.acoustic))
+    if res.mixed:
+        console.print(mixed_table(res.mixed))
+    if res.country:
+        console.print(country_table(res.country))
+
+
+def write_results_json(
+    res: msgspec.Struct, created_utc: str, label: str, out_dir: Path, prefix: str
+) -> Path:
+    """Write ``res`` as ``<out_dir>/<YYYYmmdd-HHMM>-<prefix>-<label>.json`` (stamp from the ISO
+    ``created_utc``) and ``<out_dir>/<prefix>-latest.json``; return the first path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.fromisoformat(created_utc).strftime("%Y%m%d-%H%M")
+    blob = msgspec.json.format(msgspec.json.encode(res))
+    path = out_dir / f"{stamp}-{prefix}-{label}.json"
+    path.write_bytes(blob)
+    (out_dir / f"{prefix}-latest.json").write_bytes(blob)
+    return path
+
+
+def has_errors(res: FusionResults) -> bool:
+    """True if any row of ``res`` failed."""
+    return (
+        any(r.error for r in res.acoustic)
+        or any(r.error for r in res.mixed)
+        or any(r.error for r in res.country)
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line (see ``--help``)."""
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run_fusion",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--quick", action="store_true", help="fewer runs, 60 s country (~5 min)")
+    ap.add_argument("--only", nargs="+", choices=TABLES, metavar="TABLE", help=f"of {TABLES}")
+    ap.add_argument(
+        "--out", type=Path, default=REPO_ROOT / "bench" / "results", metavar="DIR",
+        help="results folder (default bench/results)",
+    )  # fmt: skip
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
+    ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
+    a = ap.parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 220)
+    if a.show is not None:
+        try:
+            shown = msgspec.json.decode(a.show.read_bytes(), type=FusionResults)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
+            console.print(f"[red]--show {a.show}: {e}[/red]")
+            return 2
+        print_results(console, shown)
+        return 0
+    tables = list(a.only) if a.only else list(TABLES)
+    res = FusionResults(
+        created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        label="only" if a.only else "quick" if a.quick else "full",
+        quick=bool(a.quick),
+        host=host_info(),
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        if "acoustic" in tables:
+            n = len(QUICK_ARRAYS if a.quick else FULL_ARRAYS) + 1
+            task = progress.add_task("acoustic table", total=n)
+            res.acoustic = acoustic_table_rows(a.cache, a.quick, progress, task)
+            console.print(acoustic_table(res.acoustic))
+        if "mixed" in tables:
+            n = len(QUICK_MIX_DROPS if a.quick else MIXED_KINDS) + 2
+            task = progress.add_task("mixed table", total=n)
+            res.mixed = mixed_table_rows(a.cache, a.quick, progress, task)
+            console.print(mixed_table(res.mixed))
+        if "country" in tables:
+            task = progress.add_task("country table", total=2)
+            res.country = country_table_rows(a.cache, a.quick, progress, task)
+            console.print(country_table(res.country))
+    path = write_results_json(res, res.created_utc, res.label, a.out, "fusion")
+    console.print(f"results: {path} (and {a.out / 'fusion-latest.json'})")
+    return 1 if has_errors(res) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
