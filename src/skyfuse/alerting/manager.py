@@ -69,6 +69,7 @@ class AlertConfig:
     lost track was last seen (tracker re-initiation overlaps the old track's coasting), s."""
     raid_update_frac: float = 0.25
     area_update_m: float = 1000.0
+    """A launch area is `updated` when it moves more than max(this, 3 sigma), m."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -395,7 +396,7 @@ def group_candidates(threat: ThreatPicture) -> list[Candidate]:
                 },
                 text=text,
                 title=f"launch area {area.area_id}",
-                size=area.position,
+                size=np.array([*area.position, area.sigma_m]),
             )
         )
     rl = threat.relays
@@ -646,7 +647,9 @@ class AlertManager:
             if cand.kind == "raid":
                 old = float(st.last_size[0])
                 return abs(float(cand.size[0]) - old) >= max(2.0, c.raid_update_frac * old)
-            return float(np.linalg.norm(cand.size - st.last_size)) > c.area_update_m
+            return float(np.linalg.norm(cand.size[:3] - st.last_size[:3])) > max(
+                c.area_update_m, 3.0 * float(cand.size[3])
+            )
         return False
 
     def _raise(self, st: _Open, cand: Candidate, t: float) -> Alert:

@@ -334,7 +334,7 @@ class ThreatAssessor:
         self.context = ThreatContext.build(context, frame)
         c = self.config
         self._raids = RaidGrouper(c.raid_pos_scale_m, c.raid_vel_scale_mps, c.raid_min_tracks)
-        self._launch = LaunchAreaTracker(c.launch_memory_s, c.launch_match_m)
+        self._launch = LaunchAreaTracker(frame, c.launch_memory_s, c.launch_match_m)
         self._rng = np.random.default_rng(c.seed)
 
     def assess(self, picture: Picture, beliefs: ClassBeliefs) -> ThreatPicture:

@@ -17,6 +17,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from skyfuse.geo.workframe import WorkFrame
 from skyfuse.threat.geometry import ray_distance, ray_pair_intersections, rays_convergence
 
 F64 = NDArray[np.float64]
@@ -224,13 +225,26 @@ class LaunchArea:
 
 
 class LaunchAreaTracker:
-    """Remembers the latest course (backward ray) of every hostile track for ``memory_s`` and
+    """Remembers the latest course (backward ray) of every hostile track for ``memory_s``,
     keeps launch-area numbers stable (an estimate within ``match_m`` of an old area keeps its
-    number)."""
+    number) and smooths each area's position over time.
 
-    def __init__(self, memory_s: float, match_m: float) -> None:
+    A launch area does not move, but its estimate wanders as the rays change (doglegs, new
+    tracks): each new least-squares fit is fused with the area's previous estimate as a static
+    Kalman update whose prior grows by ``drift_m2_per_s`` (m^2/s) of process noise.
+    """
+
+    def __init__(
+        self,
+        frame: WorkFrame,
+        memory_s: float,
+        match_m: float,
+        drift_m2_per_s: float = 400.0,
+    ) -> None:
+        self.frame = frame
         self.memory_s = memory_s
         self.match_m = match_m
+        self.drift_m2_per_s = drift_m2_per_s
         self._ids = np.zeros(0, np.int64)
         self._pos = np.zeros((0, 3))
         self._vel = np.zeros((0, 3))
@@ -258,18 +272,30 @@ class LaunchAreaTracker:
         out: list[LaunchArea] = []
         taken: set[int] = set()
         for pos, cov, ids in fits:
-            area_id = -1
+            match: tuple[LaunchArea, float] | None = None
             best = self.match_m
-            for old, _ in known:
+            for old, t_old in known:
                 d = float(np.linalg.norm(old.position - pos))
                 if old.area_id not in taken and d <= best:
-                    best, area_id = d, old.area_id
-            if area_id < 0:
-                area_id = self._next_id
+                    best, match = d, (old, t_old)
+            if match is None:
+                area = LaunchArea(self._next_id, pos, cov, ids)
                 self._next_id += 1
-            taken.add(area_id)
-            out.append(LaunchArea(area_id, pos, cov, ids))
+            else:
+                area = self._fuse(match[0], time - match[1], pos, cov, ids)
+            taken.add(area.area_id)
+            out.append(area)
         self._known = [(a, time) for a in out] + [
             (a, t) for a, t in known if a.area_id not in taken
         ]
         return out
+
+    def _fuse(self, old: LaunchArea, dt: float, pos: F64, cov: F64, ids: I64) -> LaunchArea:
+        """Static Kalman update of an area's ground point with a new fit (East/North plane)."""
+        R = self.frame.local_rotation(old.position)
+        d = (R @ (pos - old.position))[:2]
+        prior = old.cov + np.eye(2) * self.drift_m2_per_s * max(dt, 0.0)
+        K = prior @ np.linalg.inv(prior + cov)
+        shift = np.array([*(K @ d), 0.0])
+        post = (np.eye(2) - K) @ prior
+        return LaunchArea(old.area_id, old.position + R.T @ shift, 0.5 * (post + post.T), ids)
