@@ -254,6 +254,8 @@ def test_launch_area_from_converging_courses() -> None:
     assert len(areas[0].track_ids) == 12
     again = ta.assess(pic, bel).launch_areas
     assert again[0].area_id == areas[0].area_id
+    assert again[0].sigma_m < areas[0].sigma_m  # the same fit again: fused, more certain
+    assert again[0].position[:2] == pytest.approx(launch, abs=1.0)
 
 
 def test_relay_emitters_near_hostile_routes() -> None:
