@@ -48,7 +48,12 @@ from skyfuse.core.errors import InputError
 from skyfuse.core.picture import ClassBeliefs, TrackerOutput
 from skyfuse.core.reports import Reports
 from skyfuse.eval import EvalReport, ScoringRun, evaluate, prepare
-from skyfuse.eval.metrics import first_detection_time, first_pair_time, target_classes
+from skyfuse.eval.metrics import (
+    first_detection_time,
+    first_pair_time,
+    target_classes,
+    tracked_mask,
+)
 from skyfuse.outputs.tracks import TRACK_EXTRA_COLUMNS, PictureRows, picture_rows
 from skyfuse.pipeline import Pipeline, PipelineConfig
 from skyfuse.scenario import TrackWriter, read_ground_truth, read_tracker_inputs, read_tracks
@@ -177,6 +182,7 @@ def run_stages(
     next_sample = -np.inf
     max_tracks = 0
     stale = 0
+    cpu_s = 0.0
     alerts_path = out_dir / "alerts.jsonl"
     log = AlertLog(alerts_path)
     try:
@@ -190,9 +196,10 @@ def run_stages(
                 if t >= next_sample:
                     samples.append((t, rss_mib()))
                     next_sample = t + rss_every_s
-                t0 = wall.perf_counter()
+                t0, c0 = wall.perf_counter(), wall.process_time()
                 rows, alerts = engine.step(batch)
                 batch_ms.append((wall.perf_counter() - t0) * 1e3)
+                cpu_s += wall.process_time() - c0
                 # A batch the tracker never saw (e.g. every cooperative report held by the
                 # spoof screen) leaves the picture at the previous time: it is still the
                 # picture after all reports up to t, so it is written at t (once per time).
@@ -208,10 +215,6 @@ def run_stages(
                     print(f"progress {k + 1} {n_total}", flush=True)
     finally:
         log.close()
-    if stale:
-        print(
-            f"{stale} batches left the picture at an earlier time (written at t)", file=sys.stderr
-        )
     times = np.asarray(done, dtype=np.float64)
     ms = np.asarray(batch_ms, dtype=np.float64)
     mean, p95, mx = batch_summary(ms)
@@ -245,7 +248,30 @@ def run_stages(
         max_tracks=max_tracks,
     )
     (out_dir / "stats.json").write_bytes(msgspec.json.format(msgspec.json.encode(stats)))
+    extra = StageStats(cpu_s=cpu_s, stale_pictures=stale)
+    (out_dir / "stage_stats.json").write_bytes(msgspec.json.encode(extra))
     return stats
+
+
+class StageStats(msgspec.Struct, kw_only=True):
+    """What the pipeline worker measures beyond `RunStats` (``stage_stats.json``).
+
+    ``cpu_s``: process CPU time of the timed steps, s (less sensitive than wall time to other
+    work on a shared machine); ``stale_pictures``: batches after which the picture time stayed
+    before the batch time (the tracker did not step: e.g. every report held by the cooperative
+    spoof screen); that picture is written at the batch time.
+    """
+
+    cpu_s: float
+    stale_pictures: int
+
+
+def read_stage_stats(out_dir: Path) -> StageStats | None:
+    """The worker's ``stage_stats.json`` in ``out_dir``, None if absent."""
+    path = out_dir / "stage_stats.json"
+    if not path.exists():
+        return None
+    return msgspec.json.decode(path.read_bytes(), type=StageStats)
 
 
 def worker_command(folder: Path, out_dir: Path, config: StageConfig) -> list[str]:
@@ -393,7 +419,8 @@ def ghost_track_ids(run: ScoringRun) -> I64:
 class AcousticRow(msgspec.Struct, kw_only=True):
     """One acoustic-only run. Distances m, times s.
 
-    ``share_tracked``: attack drones paired (c = 100 m) for >= 50% of their life;
+    ``share_tracked``: attack drones paired (c = 100 m) for >= 50% of their life,
+    ``share_tracked_200m`` the same with pairs up to 200 m;
     ``audible_to_track_*``: first labelled acoustic report -> first pairing within 200 m;
     ``ghosts``: confirmed track ids never within 200 m of any target; ``covered``: drones within
     range of >= 2 arrays for >= 20 s, ``covered_tracked``: of those, paired within 200 m.
@@ -410,6 +437,7 @@ class AcousticRow(msgspec.Struct, kw_only=True):
     missed: float | None = None
     false: float | None = None
     share_tracked: float | None = None
+    share_tracked_200m: float | None = None
     heard: int = 0
     audible_to_track_median_s: float | None = None
     audible_to_track_p90_s: float | None = None
@@ -441,6 +469,8 @@ def score_acoustic(row: AcousticRow, folder: Path, tracks_csv: Path) -> Acoustic
     med, p90 = _quantiles(lat)
     covered = np.isin(run.target_ids, acoustic_coverage(folder))
     drones = next((r for r in rep.per_class if r.cls == "attack_drone"), None)
+    is_drone = classes_of(run) == "attack_drone"
+    tracked_200 = tracked_mask(run) & is_drone
     g = rep.gospa
     return msgspec.structs.replace(
         row,
@@ -450,6 +480,7 @@ def score_acoustic(row: AcousticRow, folder: Path, tracks_csv: Path) -> Acoustic
         missed=g.missed,
         false=g.false,
         share_tracked=drones.share_tracked if drones else None,
+        share_tracked_200m=float(tracked_200.sum() / is_drone.sum()) if is_drone.any() else None,
         heard=int(heard.sum()),
         audible_to_track_median_s=med,
         audible_to_track_p90_s=p90,
@@ -507,8 +538,9 @@ def score_mix(row: MixRow, folder: Path, tracks_csv: Path) -> MixRow:
 class CountryRow(msgspec.Struct, kw_only=True):
     """One country-scale run: throughput on one core, memory, accuracy.
 
-    ``reports_per_s`` = reports / summed step wall time; ``x_real_time`` = scenario time
-    covered / summed step wall time; ``peak_rss_mib`` of the worker process.
+    ``reports_per_s`` = reports / summed step wall time (``stats.x_real_time``: scenario time
+    covered / the same); ``*_cpu*``: the same over the steps' process CPU time (robust to other
+    work on a shared machine); ``stats.peak_rss_mib``: peak memory of the worker process.
     """
 
     label: str
@@ -517,23 +549,31 @@ class CountryRow(msgspec.Struct, kw_only=True):
     duration_s: float
     targets: int = 0
     stats: RunStats | None = None
+    stage_stats: StageStats | None = None
     reports_per_s: float | None = None
+    reports_per_cpu_s: float | None = None
+    x_real_time_cpu: float | None = None
     gospa: float | None = None
     gospa_per_target: float | None = None
     share_tracked: float | None = None
     error: str | None = None
 
 
-def score_country(row: CountryRow, folder: Path, tracks_csv: Path) -> CountryRow:
-    """Fill throughput and GOSPA figures of a country run."""
-    rep = evaluate(folder, read_tracks(tracks_csv), c=GOSPA_C_M, label=row.label)
+def score_country(row: CountryRow, folder: Path, out_dir: Path) -> CountryRow:
+    """Fill throughput (wall and CPU) and GOSPA figures of a country run from ``out_dir``."""
+    rep = evaluate(folder, read_tracks(out_dir / "tracks.csv"), c=GOSPA_C_M, label=row.label)
     s = row.stats
+    st = read_stage_stats(out_dir)
+    cpu = st.cpu_s if st is not None and st.cpu_s > 0 else None
     n = sum(r.n_targets for r in rep.per_class)
     tracked = sum(r.n_tracked for r in rep.per_class)
     return msgspec.structs.replace(
         row,
         targets=n,
+        stage_stats=st,
         reports_per_s=(s.n_reports / s.tracking_s) if s is not None and s.tracking_s > 0 else None,
+        reports_per_cpu_s=s.n_reports / cpu if s is not None and cpu else None,
+        x_real_time_cpu=s.covered_s / cpu if s is not None and cpu else None,
         gospa=rep.gospa.mean,
         gospa_per_target=rep.gospa.per_target,
         share_tracked=tracked / n if n else None,

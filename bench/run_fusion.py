@@ -177,7 +177,7 @@ def country_table_rows(
             out = cache / "runs" / "fusion" / f"{case.cache_key()}-{stage}"
             stats = run_one(folder, out, StageConfig(stage=stage), progress, f"country {stage}")
             row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
-            return score_country(row, folder, out / "tracks.csv")
+            return score_country(row, folder, out)
 
         rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
         progress.advance(task)
@@ -209,7 +209,7 @@ def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
     """Rich table of the acoustic sweep."""
     t = Table(title="Acoustic-only region (issue 4): arrays on a 3 km grid, 50 attack drones")
     cols = (
-        "run", "arrays", "drones", "GOSPA (loc/miss/false) m", "m/target", "tracked",
+        "run", "arrays", "drones", "GOSPA (loc/miss/false) m", "m/target", "tracked 100/200 m",
         "audible->track s med/p90", "heard / never", "ghosts / ids", "≥2 arrays 20 s: tracked",
         "x RT", "note",
     )  # fmt: skip
@@ -222,7 +222,7 @@ def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
             str(r.attack_drones),
             f"{num(r.gospa)} ({num(r.localisation)}/{num(r.missed)}/{num(r.false)})",
             num(r.gospa_per_target, 1),
-            pct(r.share_tracked),
+            f"{pct(r.share_tracked)}/{pct(r.share_tracked_200m)}",
             f"{num(r.audible_to_track_median_s, 1)}/{num(r.audible_to_track_p90_s, 1)}",
             f"{r.heard} / {r.never_tracked_heard}",
             f"{r.ghosts} / {r.track_ids}",
@@ -233,15 +233,38 @@ def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
     return t
 
 
+CLASS_ABBREV: Final = {
+    "attack_drone": "AD",
+    "decoy": "DC",
+    "bird": "BI",
+    "aircraft": "AC",
+    "multirotor": "MR",
+    "fixed_wing_uav": "FW",
+    "ground_emitter": "GE",
+}
+"""Short class names for the per-class cells."""
+
+
+def per_class_cell(shares: dict[str, float | None]) -> str:
+    """``AD 100 DC 95 ...``: share tracked (%, >= 50% of life) per class present."""
+    order = {c: k for k, c in enumerate(CLASS_ABBREV)}
+    names = sorted(shares, key=lambda c: order.get(c, len(order)))
+    return " ".join(f"{CLASS_ABBREV.get(c, c)} {_percent(shares[c])}" for c in names)
+
+
+def _percent(x: float | None) -> str:
+    return num(None if x is None else 100.0 * x)
+
+
 def mixed_table(rows: Sequence[MixRow]) -> Table:
     """Rich table of the sensor-mix comparison."""
     t = Table(title="Mixed region (issue 4): what each sensor kind adds (whole pipeline)")
-    classes = sorted({c for r in rows for c in r.share_tracked})
-    cols = ["mix", "GOSPA (loc/miss/false) m", "m/target", "ID sw", "ids/target"]
-    cols += [f"tracked {c}" for c in classes]
-    cols += ["class acc (≥10 s)", "detect->track s", "note"]
+    cols = (
+        "mix", "GOSPA (loc/miss/false) m", "m/target", "ID sw", "ids/target",
+        "tracked % per class", "class acc (≥10 s)", "detect->track s", "note",
+    )  # fmt: skip
     for c in cols:
-        t.add_column(c, justify="left" if c in ("mix", "note") else "right")
+        t.add_column(c, justify="left" if c in ("mix", "note", "tracked % per class") else "right")
     for r in rows:
         t.add_row(
             r.label,
@@ -249,7 +272,7 @@ def mixed_table(rows: Sequence[MixRow]) -> Table:
             num(r.gospa_per_target, 1),
             str(r.id_switches),
             num(r.track_ids_per_target, 2),
-            *[pct(r.share_tracked.get(c)) for c in classes],
+            per_class_cell(r.share_tracked),
             f"{pct(r.class_accuracy)} ({pct(r.class_accuracy_10s)})",
             num(r.detect_to_track_median_s, 1),
             f"error: {r.error}" if r.error else "",
@@ -261,7 +284,8 @@ def country_table(rows: Sequence[CountryRow]) -> Table:
     """Rich table of the country-scale runs."""
     t = Table(title="Country scale (issue 4): WGS84, 10,000 acoustic arrays, 30 radars, one core")
     cols = (
-        "run", "stages", "reports", "reports/s (≥20,000)", "x real time (>1)", "ms/batch mean/p95",
+        "run", "stages", "reports", "reports/s wall/CPU (≥20,000)", "x real time wall/CPU (>1)",
+        "ms/batch mean/p95",
         "peak MiB", "targets", "GOSPA m", "m/target", "tracked", "note",
     )  # fmt: skip
     for c in cols:
@@ -272,8 +296,8 @@ def country_table(rows: Sequence[CountryRow]) -> Table:
             r.label,
             s.variant if s else r.stage,
             str(s.n_reports) if s else "-",
-            num(r.reports_per_s),
-            num(s.x_real_time, 1) if s else "-",
+            f"{num(r.reports_per_s)}/{num(r.reports_per_cpu_s)}",
+            f"{num(s.x_real_time, 1)}/{num(r.x_real_time_cpu, 1)}" if s else "-",
             f"{num(s.batch_ms_mean, 1)}/{num(s.batch_ms_p95, 1)}" if s else "-",
             num(s.peak_rss_mib) if s else "-",
             str(r.targets),

@@ -19,6 +19,7 @@ from bench.fusion import (
     ghost_track_ids,
     longest_true_run,
     parse_worker_args,
+    read_stage_stats,
     run_stages,
     score_acoustic,
     score_mix,
@@ -171,7 +172,13 @@ def test_pipeline_worker_writes_tracks_alerts_and_stats(short_mixed: Path, mixed
     assert stats["tracking_s"] > 0 and stats["peak_rss_mib"] > 0
     tracks = read_tracks(mixed_run / "tracks.csv")
     assert len(tracks.time) > 0
+    # One picture per report time: no (time, track) twice, every picture at a report time.
+    keys = np.round(tracks.time * 1e6).astype(np.int64) * 1_000_003 + tracks.track_id
+    assert np.unique(keys).size == keys.size
+    assert np.isin(np.round(tracks.time, 6), np.round(inputs.reports.time, 6)).all()
     assert (mixed_run / "alerts.jsonl").exists()
+    extra = read_stage_stats(mixed_run)
+    assert extra is not None and extra.cpu_s > 0 and extra.stale_pictures >= 0
 
 
 def test_mix_and_decision_scores_from_one_run(short_mixed: Path, mixed_run: Path) -> None:
@@ -217,7 +224,7 @@ def test_tables_and_results_json(tmp_path: Path) -> None:
     console = Console(record=True, width=250)
     print_results(console, back)
     text = console.export_text()
-    assert "1 array" in text and "error: boom" in text and "50%" in text
+    assert "1 array" in text and "error: boom" in text and "BI 50" in text
     assert acoustic_table(acoustic).row_count == 2
     assert mixed_table(res.mixed).row_count == 1
     dec = DecisionRow(
