@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import logsumexp
+
+from skyfuse.classify.likelihood import logsumexp
 
 F64 = NDArray[np.float64]
 
@@ -40,7 +41,7 @@ def posterior(log_prior: F64, log_evidence: F64) -> F64:
     z = log_prior[None, :] + log_evidence
     bad = np.asarray(~np.isfinite(z).any(axis=1), dtype=bool)
     z = np.where(bad[:, None], log_prior[None, :], z)
-    return np.asarray(np.exp(z - logsumexp(z, axis=1, keepdims=True)), dtype=np.float64)
+    return np.asarray(np.exp(z - logsumexp(z, axis=1)[:, None]), dtype=np.float64)
 
 
 def log_linear_pool(p_a: F64, p_b: F64, weight_b: float) -> F64:

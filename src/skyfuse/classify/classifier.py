@@ -237,7 +237,8 @@ class Classifier:
         has_rid = catalog.sensors_of(SensorKind.REMOTE_ID).size > 0
         self._listening = has_adsb or has_rid
         self._coop_table = coop_table(self.config.model, has_adsb, has_rid)
-        self._features: F64 = np.zeros((0, N_FEATURES))
+        self._last: tuple[Picture, dict[str, F64], Kinematics] | None = None
+        self._features: F64 | None = None
         self._bayes: F64 = np.zeros((0, C))
 
     # -- state bookkeeping -----------------------------------------------------------------
@@ -291,10 +292,11 @@ class Classifier:
         self._running_means(row, kin, dt)
         log_ev = self._report_log_evidence(row) + self._state_log_evidence(pic, kin)
         probs = posterior(self._log_prior, log_ev)
-        self._features = self._feature_matrix(pic, row, kin)
+        self._last = (pic, {k: v[row] for k, v in s.items()}, kin)
+        self._features = None
         self._bayes = probs
         if self.model is not None and len(pic):
-            probs = self._pool(probs, self.model.predict_proba(self._features))
+            probs = self._pool(probs, self.model.predict_proba(self.features()))
         return ClassBeliefs(t, pic.track_id.copy(), probs)
 
     def _state_log_evidence(self, pic: Picture, kin: Kinematics) -> F64:
@@ -425,11 +427,13 @@ class Classifier:
         return np.concatenate([pooled * (1.0 - p_unknown), p_unknown], axis=1)
 
     # -- features for the learned model ----------------------------------------------------
-    def _feature_matrix(self, pic: Picture, row: NDArray[np.intp], kin: Kinematics) -> F64:
-        return feature_matrix(pic, {k: v[row] for k, v in self._s.items()}, kin)
-
     def features(self) -> F64:
-        """(n, F) feature matrix of the last picture's tracks (its order), `FEATURE_NAMES`."""
+        """(n, F) feature matrix of the last picture's tracks (its order), `FEATURE_NAMES`
+        (computed on demand from a snapshot of the step's state)."""
+        if self._last is None:
+            return np.zeros((0, N_FEATURES))
+        if self._features is None:
+            self._features = feature_matrix(*self._last)
         return self._features.copy()
 
     def bayes_posterior(self) -> F64:

@@ -41,7 +41,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln, log_ndtr, logsumexp
+from scipy.special import betaln, log_ndtr
 
 from skyfuse.core.kinds import CLASSES, TargetClass
 
@@ -77,6 +77,18 @@ _GH_X, _GH_W = np.polynomial.hermite.hermgauss(24)
 GH_NODES: Final[F64] = np.sqrt(2.0) * _GH_X
 """Gauss-Hermite nodes for E[f(m)], m ~ N(0, 1): E = sum(GH_LOGW.exp() * f(GH_NODES))."""
 GH_LOGW: Final[F64] = np.log(_GH_W / np.sqrt(np.pi))
+
+
+def logsumexp(a: F64, axis: int) -> F64:
+    """log(sum(exp(a))) along an axis, stable; -inf where every term is -inf.
+
+    A lean replacement for `scipy.special.logsumexp` (whose array-API dispatch costs more than
+    the arithmetic on the small arrays of one tracker step)."""
+    m = np.max(a, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    return np.asarray(np.squeeze(out, axis=axis), dtype=np.float64)
 
 
 def _arr(values: dict[str, float]) -> F64:
@@ -410,12 +422,16 @@ def rcs_log_marginal(n: F64, power_sum: F64, model: ClassModel) -> F64:
         n: (k,) effective number of reports (0 = none: the result is 0).
         power_sum: (k,) sum of linear RCS, m^2.
     """
-    nn = np.asarray(n, dtype=np.float64)[:, None]
-    ss = np.asarray(power_sum, dtype=np.float64)[:, None]
-    has = (nn > 1e-9) & (ss > 0)
-    n_safe = np.where(has, nn, 1.0)
-    m_hat = DB_PER_NEPER * np.log(np.where(has, ss, 1.0) / n_safe)  # (k, 1) dB
-    prec_lik = np.where(has, n_safe, 0.0) / DB_PER_NEPER**2
+    n_all = np.asarray(n, dtype=np.float64)
+    s_all = np.asarray(power_sum, dtype=np.float64)
+    result = np.zeros((n_all.shape[0], model.rcs_mean_dbsm.shape[0]))
+    rows = np.flatnonzero((n_all > 1e-9) & (s_all > 0))
+    if rows.size == 0:
+        return result
+    nn = n_all[rows, None]
+    ss = s_all[rows, None]
+    m_hat = DB_PER_NEPER * np.log(ss / nn)  # (r, 1) dB
+    prec_lik = nn / DB_PER_NEPER**2
     mu, sd = model.rcs_mean_dbsm[None, :], model.rcs_sd_db[None, :]
     prec = 1.0 / sd**2 + prec_lik  # (k, C)
     q_mean = (mu / sd**2 + m_hat * prec_lik) / prec
@@ -426,8 +442,8 @@ def rcs_log_marginal(n: F64, power_sum: F64, model: ClassModel) -> F64:
     log_ratio = normal_logpdf(m, mu[..., None], sd[..., None]) - normal_logpdf(
         m, q_mean[..., None], q_sd[..., None]
     )
-    out = logsumexp(GH_LOGW + log_lik + log_ratio, axis=2)
-    return np.asarray(np.where(has, out, 0.0), dtype=np.float64)
+    result[rows] = logsumexp(GH_LOGW + log_lik + log_ratio, axis=2)
+    return result
 
 
 def rcs_report_logpdf(rcs_dbsm: F64, model: ClassModel) -> F64:
@@ -515,13 +531,17 @@ def latent_category_loglik(counts: F64, table: F64, eps: float) -> F64:
         eps: probability that a report shows a category other than the emitter's.
     """
     K = table.shape[1]
-    n = counts.sum(axis=1, keepdims=True)
-    per_j = counts * np.log1p(-eps) + (n - counts) * np.log(eps / (K - 1))  # (k, K)
+    out = np.zeros((counts.shape[0], table.shape[0]))
+    rows = np.flatnonzero(counts.sum(axis=1) > 0)
+    if rows.size == 0:
+        return out
+    c = counts[rows]
+    # relative to the class-independent level where every report is "wrong"
+    per_j = c * (np.log1p(-eps) - np.log(eps / (K - 1)))  # (r, K)
     with np.errstate(divide="ignore"):
         z = np.log(table)[None, :, :] + per_j[:, None, :]
-    ll = logsumexp(z, axis=2)
-    base = n * np.log(eps / (K - 1))  # remove the class-independent all-wrong level
-    return np.asarray(ll - base, dtype=np.float64)
+    out[rows] = logsumexp(z, axis=2)
+    return out
 
 
 def rf_counts_loglik(band_counts: F64, bw_counts: F64, model: ClassModel, eps: float) -> F64:
