@@ -62,7 +62,7 @@ def decision_rows(
         overrides = {"duration_s": QUICK_DURATION_S[name]} if quick else {}
         case = BenchCase(name, name, overrides=overrides)
         for clf in CLASSIFIERS:
-            row = DecisionRow(scenario=case.cache_key(), classifier=clf, folder="")
+            row = DecisionRow(scenario=name, classifier=clf, folder="")
             try:
                 folder = scenario_folder(case, cache)
                 out = cache / "runs" / "decisions" / f"{case.cache_key()}-{clf}"
@@ -98,8 +98,8 @@ def summary_table(rows: Sequence[DecisionRow]) -> Table:
     """One line per (scenario, classifier): the issue-5 figures and their targets."""
     t = Table(title="Decisions (issue 5): whole pipeline, learned model vs Bayesian rules alone")
     cols = (
-        "scenario", "classifier", "acc (≥10 s)", "attack vs bird ≥10 s (≥99%)",
-        "decoy vs attack ≥10 s", "false site alerts/h (<1)",
+        "scenario", "classifier", "acc (≥10 s)", "attack vs bird ≥10 s (≥99%): acc (swaps/pairs)",
+        "decoy vs attack ≥10 s: acc (swaps/pairs)", "false site alerts/h (<1) (count)",
         "site lead s med/worst (warned/events)", f"drones warned ≥{LEAD_TARGET_S:.0f} s",
         "border lead s med/worst (≥60)", "x RT", "note",
     )  # fmt: skip
@@ -107,7 +107,7 @@ def summary_table(rows: Sequence[DecisionRow]) -> Table:
         t.add_column(c, justify="left" if c in ("scenario", "classifier", "note") else "right")
     for r in rows:
         t.add_row(
-            r.scenario,
+            f"{r.scenario} ({num(r.duration_s)} s)",
             r.classifier,
             f"{pct(r.accuracy)} ({pct(r.accuracy_10s)})",
             _pair(r.attack_vs_bird),
@@ -124,7 +124,10 @@ def summary_table(rows: Sequence[DecisionRow]) -> Table:
 
 def confusion_table(r: DecisionRow) -> Table:
     """The confusion matrix of one row: rows truth, columns declared class (pair counts)."""
-    t = Table(title=f"confusion {r.scenario} ({r.classifier}): rows truth, columns declared")
+    t = Table(
+        title=f"confusion {r.scenario} {num(r.duration_s)} s ({r.classifier}): "
+        "(truth, track) pairs, rows truth, columns declared"
+    )
     t.add_column("truth \\ declared")
     for p in r.predicted_labels:
         t.add_column(p, justify="right")
