@@ -34,7 +34,7 @@ from bench.decisions import LEAD_TARGET_S, DecisionRow, PairAccuracy, score_deci
 from bench.fusion import StageConfig
 from bench.report import HostInfo, host_info
 from bench.run import REPO_ROOT, WorkerError
-from bench.run_fusion import num, pct, run_one, write_results_json
+from bench.run_fusion import emit, num, pct, run_one, write_results_json
 
 SCENARIOS: Final = ("birds-500", "night-raid")
 QUICK_DURATION_S: Final = {"birds-500": 60.0, "night-raid": 180.0}
@@ -138,12 +138,12 @@ def confusion_table(r: DecisionRow) -> Table:
     return t
 
 
-def print_results(console: Console, res: DecisionResults) -> None:
-    """Summary table, then each row's confusion matrix."""
-    console.print(summary_table(res.rows))
+def print_results(console: Console, res: DecisionResults, *, markdown: bool = False) -> None:
+    """Summary table, then each row's confusion matrix (``markdown``: as Markdown tables)."""
+    emit(console, summary_table(res.rows), markdown=markdown)
     for r in res.rows:
         if r.confusion:
-            console.print(confusion_table(r))
+            emit(console, confusion_table(r), markdown=markdown)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
     ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
+    ap.add_argument("--markdown", action="store_true", help="with --show: Markdown tables")
     a = ap.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 220)
     if a.show is not None:
@@ -169,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
             console.print(f"[red]--show {a.show}: {e}[/red]")
             return 2
-        print_results(console, shown)
+        print_results(console, shown, markdown=a.markdown)
         return 0
     scenarios = list(a.only) if a.only else list(SCENARIOS)
     res = DecisionResults(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 import msgspec
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -309,14 +310,30 @@ def country_table(rows: Sequence[CountryRow]) -> Table:
     return t
 
 
-def print_results(console: Console, res: FusionResults) -> None:
-    """Every non-empty table of ``res``."""
+def emit(console: Console, table: Table, *, markdown: bool = False) -> None:
+    """Print ``table``; with ``markdown`` as a Markdown pipe table under a bold title line
+    (for pasting into ``bench/FUSION.md``)."""
+    if not markdown:
+        console.print(table)
+        return
+    title = table.title
+    table.title = None
+    table.box = box.MARKDOWN
+    table.show_edge = True
+    if title:
+        console.print(f"**{title}**\n", markup=False)
+    console.print(table)
+    console.print()
+
+
+def print_results(console: Console, res: FusionResults, *, markdown: bool = False) -> None:
+    """Every non-empty table of ``res`` (``markdown``: as Markdown tables)."""
     if res.acoustic:
-        console.print(acoustic_table(res.acoustic))
+        emit(console, acoustic_table(res.acoustic), markdown=markdown)
     if res.mixed:
-        console.print(mixed_table(res.mixed))
+        emit(console, mixed_table(res.mixed), markdown=markdown)
     if res.country:
-        console.print(country_table(res.country))
+        emit(console, country_table(res.country), markdown=markdown)
 
 
 def write_results_json(
@@ -357,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
     ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
+    ap.add_argument("--markdown", action="store_true", help="with --show: Markdown tables")
     a = ap.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 220)
     if a.show is not None:
@@ -365,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
             console.print(f"[red]--show {a.show}: {e}[/red]")
             return 2
-        print_results(console, shown)
+        print_results(console, shown, markdown=a.markdown)
         return 0
     tables = list(a.only) if a.only else list(TABLES)
     res = FusionResults(
