@@ -317,3 +317,29 @@ def test_spoofed_report_does_not_drag_the_track() -> None:
     assert len(shown) == 1
     assert np.linalg.norm(shown.state[0, :3] - (p0 + v * 24.5)) < 100.0
     assert shown.spoof_suspect[0]
+
+
+def test_turn_against_a_lagging_radar_track_is_not_a_spoof() -> None:
+    """An aircraft turning at 3 deg/s while its (constant-velocity) radar track flies straight
+    on: the growing disagreement is the radar's lag, so the reports are held but the identity
+    is not flagged. The same disagreement after the claim has flown straight for ``settle_s``
+    is counted and flags it."""
+    cat = _coop_catalog()
+    binder = CooperativeBinder()
+    speed, rate = 130.0, np.radians(3.0)
+    p_trk, v_trk = np.array([0.0, 8000.0, 3000.0]), np.array([0.0, -speed, 0.0])
+    p_claim = p_trk.copy()
+    flags: list[bool] = []
+    for k in range(40):
+        t = float(k)
+        psi = np.pi + rate * min(t, 20.0)  # heading (from north, clockwise): turns for 20 s
+        v_claim = speed * np.array([np.sin(psi), np.cos(psi), 0.0])
+        pic = _radar_picture(t, (p_trk + v_trk * t)[None], v_trk[None])
+        rep = _adsb(t, "turner", p_claim, v_claim, k)
+        dec = binder.screen(coop_from_reports(rep, cat), pic)
+        flags.append(bool(dec.spoof_suspect[0]))
+        p_claim = p_claim + v_claim
+    # The turn ends at 20 s: nothing is counted before 35 s, then three disagreements flag.
+    assert not any(flags[:35])
+    assert flags[-1]
+    assert binder.identities["turner"].turn_time == pytest.approx(20.0)

@@ -162,6 +162,13 @@ class CoopConfig:
         spoof_after: consecutive disagreements (or shadow matches) that flag a spoof.
         clear_after: consecutive agreements that clear the flag.
         q: CV process noise (m^2/s^3) to predict tracks to the report time.
+        turn_accel_mps2: a claimed acceleration (change of the self-reported velocity between
+            reports of one identity) above this marks the claim as manoeuvring, m/s^2.
+        settle_s: a disagreement counts towards a spoof flag only this long after the claim's
+            last manoeuvre and while the track's manoeuvre-mode probability is below
+            ``max_manoeuvre_prob``: a constant-velocity radar track lags a turn by hundreds of
+            metres until it catches up, which is the radar's error, not the claim's.
+        max_manoeuvre_prob: a track more likely than this in a manoeuvre mode is not judged.
     """
 
     gate_prob: float = 0.999
@@ -173,6 +180,9 @@ class CoopConfig:
     spoof_after: int = 3
     clear_after: int = 20
     q: float = 1.0
+    turn_accel_mps2: float = 1.0
+    settle_s: float = 15.0
+    max_manoeuvre_prob: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +215,24 @@ class _Identity:
     disagree: int = 0
     spoof: bool = False
     shadow_track: int = -1
+    vel: F64 | None = None
+    vel_time: float = -np.inf
+    turn_time: float = -np.inf
+
+    def claim_manoeuvre(self, time: float, vel: F64, max_gap_s: float, accel_mps2: float) -> None:
+        """Note a claimed velocity (m/s, working frame) at ``time`` (s); a change faster than
+        ``accel_mps2`` since the previous claim (at most ``max_gap_s`` earlier) marks a turn."""
+        if not np.isfinite(vel).all():
+            return
+        dt = time - self.vel_time
+        turned = (
+            self.vel is not None
+            and 0.0 < dt <= max_gap_s
+            and float(np.linalg.norm(vel - self.vel)) > accel_mps2 * dt
+        )
+        if turned:
+            self.turn_time = time
+        self.vel, self.vel_time = vel, time
 
 
 @dataclass(slots=True)
@@ -287,21 +315,30 @@ class CooperativeBinder:
         assigned = (
             np.where(local >= 0, free_idx[np.maximum(local, 0)], -1) if free_idx.size else local
         )
+        # Tracks in a manoeuvre mode are not judged (their own estimate is not settled).
+        manoeuvring = (
+            1.0 - tracks.mode_prob[:, 0] > cfg.max_manoeuvre_prob
+            if tracks.mode_prob.shape[1] > 1
+            else np.zeros(len(tracks), bool)
+        )
         # Bookkeeping per report (cooperative reports are few; the maths above is vectorised).
         for i in np.argsort(coop.time, kind="stable"):
             name = str(coop.ident[i])
             st = self.identities.setdefault(name, _Identity())
+            st.claim_manoeuvre(float(coop.time[i]), coop.vel[i], 5.0, cfg.turn_accel_mps2)
             mine = pairs_r == i
             if st.track_id >= 0 and np.any(tid_pairs[mine] == st.track_id):
                 k = np.flatnonzero(mine & (tid_pairs == st.track_id))[0]
                 track_id[i], nis_out[i] = st.track_id, nis[k]
+                settled_claim = coop.time[i] - st.turn_time >= cfg.settle_s
                 if passes[k]:
                     st.agree, st.disagree = st.agree + 1, 0
                     if st.spoof and st.agree >= cfg.clear_after:
                         st.spoof = False
                     action[i] = CoopAction.HOLD if st.spoof else CoopAction.UPDATE
-                elif not conflicts[k]:
-                    # Between the gate and the conflict threshold: inconclusive, not used.
+                elif not conflicts[k] or not settled_claim or manoeuvring[pairs_t[k]]:
+                    # Between the gate and the conflict threshold, or judged against a track
+                    # that may lag a manoeuvre: inconclusive, not used and not counted.
                     action[i] = CoopAction.HOLD
                 else:
                     st.agree, st.disagree = 0, st.disagree + 1
@@ -312,9 +349,11 @@ class CooperativeBinder:
                 track_id[i] = st.track_id
                 action[i] = CoopAction.HOLD if st.spoof else CoopAction.ALONE
             elif st.track_id >= 0 and not st.spoof:
-                # Bound track out of reach: the claim moved far from the evidence.
-                st.agree, st.disagree = 0, st.disagree + 1
-                st.spoof |= st.disagree >= cfg.spoof_after
+                # Bound track out of reach: the claim moved far from the evidence (counted
+                # once the claim has flown straight for ``settle_s``).
+                if coop.time[i] - st.turn_time >= cfg.settle_s:
+                    st.agree, st.disagree = 0, st.disagree + 1
+                    st.spoof |= st.disagree >= cfg.spoof_after
                 track_id[i] = st.track_id
                 action[i] = CoopAction.HOLD
             elif assigned[i] >= 0 and not st.spoof:
