@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from bench.fusion import GOSPA_C_M, classes_of
 from bench.measure import RunStats
-from skyfuse.eval import ScoringRun, prepare, read_alerts
+from skyfuse.eval import Alerts, ScoringRun, prepare, read_alerts
 from skyfuse.eval.alerts import majority_target
 from skyfuse.eval.metrics import (
     alert_summary,
@@ -101,29 +101,68 @@ class EligibleLead(msgspec.Struct, kw_only=True):
     median_s: float | None
 
 
-def first_site_alert(run: ScoringRun, alerts_path: Path) -> tuple[I64, F64]:
-    """(target ids, first time s of an alert naming that target's goal site on a track paired
-    with it), over targets with such an alert."""
-    alerts = read_alerts(alerts_path)
-    tg = run.ground.targets
-    if tg is None or len(alerts) == 0:
-        return np.zeros(0, np.int64), np.zeros(0)
+def alert_targets(run: ScoringRun, alerts: Alerts) -> I64:
+    """Per alert: the target most often paired with its track up to the alert time (-1: none),
+    the evaluator's rule (`skyfuse.eval.alerts.majority_target`)."""
     pr = run.pairs
-    target = majority_target(
+    return majority_target(
         run.track_ids[run.tracks.obj[pr.track_row]],
         run.times[pr.step],
         run.target_ids[run.truth.obj[pr.truth_row]],
         alerts.track_id,
         alerts.time,
     )
-    goal = dict(zip(tg.target_id.tolist(), tg.goal_site.tolist(), strict=True))
-    right = np.array(
-        [
-            t >= 0 and s != "" and goal.get(int(t), "") == s
-            for t, s in zip(target.tolist(), alerts.site_id.tolist(), strict=True)
-        ],
-        dtype=bool,
+
+
+def _target_facts(run: ScoringRun) -> tuple[dict[int, str], dict[int, str], dict[int, bool]]:
+    """(goal site, class, hostile) per target id from targets.csv (empty without it)."""
+    tg = run.ground.targets
+    if tg is None:
+        return {}, {}, {}
+    ids = tg.target_id.tolist()
+    return (
+        dict(zip(ids, tg.goal_site.tolist(), strict=True)),
+        dict(zip(ids, tg.cls.tolist(), strict=True)),
+        dict(zip(ids, tg.hostile.astype(bool).tolist(), strict=True)),
     )
+
+
+def site_alert_verdicts(run: ScoringRun, alerts: Alerts) -> list[str]:
+    """Per alert: ``""`` when it is not a site alert, ``right`` for a hostile target flying to
+    the named site, else why it is false: ``no target`` (track paired with no target),
+    ``<class>`` (a target that is not hostile), ``wrong site`` (hostile, another goal)."""
+    target = alert_targets(run, alerts)
+    goal, cls, hostile = _target_facts(run)
+    out: list[str] = []
+    for t, site in zip(target.tolist(), alerts.site_id.tolist(), strict=True):
+        if site == "":
+            out.append("")
+        elif t < 0 or t not in cls:
+            out.append("no target")
+        elif not hostile[t]:
+            out.append(cls[t])
+        elif goal[t] != site:
+            out.append("wrong site")
+        else:
+            out.append("right")
+    return out
+
+
+def false_site_causes(verdicts: list[str]) -> dict[str, int]:
+    """Counts of false site alerts by cause (see `site_alert_verdicts`)."""
+    causes: dict[str, int] = {}
+    for v in verdicts:
+        if v not in ("", "right"):
+            causes[v] = causes.get(v, 0) + 1
+    return causes
+
+
+def first_site_alert(run: ScoringRun, alerts: Alerts, verdicts: list[str]) -> tuple[I64, F64]:
+    """(target ids, time s of their first right site alert), over targets with one."""
+    right = np.array([v == "right" for v in verdicts], dtype=bool)
+    if not right.any():
+        return np.zeros(0, np.int64), np.zeros(0)
+    target = alert_targets(run, alerts)
     ids = np.unique(target[right])
     first = np.full(ids.size, np.inf)
     np.minimum.at(first, np.searchsorted(ids, target[right]), alerts.time[right])
@@ -131,7 +170,7 @@ def first_site_alert(run: ScoringRun, alerts_path: Path) -> tuple[I64, F64]:
 
 
 def eligible_site_lead(
-    run: ScoringRun, alerts_path: Path, min_cover_s: float = LEAD_TARGET_S
+    run: ScoringRun, alerts: Alerts, verdicts: list[str], min_cover_s: float = LEAD_TARGET_S
 ) -> EligibleLead:
     """The issue's site-warning criterion (see `EligibleLead`). Arrival: targets.csv
     ``arrival_time_s`` within the run; detection: the first labelled report."""
@@ -161,7 +200,7 @@ def eligible_site_lead(
     )
     if not eligible.any():
         return empty
-    ids, first = first_site_alert(run, alerts_path)
+    ids, first = first_site_alert(run, alerts, verdicts)
     pos = np.clip(np.searchsorted(ids, tg.target_id), 0, max(ids.size - 1, 0))
     alert_t = np.full(len(tg), np.nan)
     if ids.size:
@@ -209,6 +248,9 @@ class DecisionRow(msgspec.Struct, kw_only=True):
     site_eligible: EligibleLead | None = None
     false_site_alerts: int = 0
     false_site_alerts_per_h: float | None = None
+    false_site_causes: dict[str, int] = msgspec.field(default_factory=dict)
+    """False site alerts by cause: ``no target``, the class of a non-hostile target, ``wrong
+    site``."""
     border_events: int = 0
     border_warned: int = 0
     border_lead_median_s: float | None = None
@@ -226,6 +268,8 @@ def score_decisions(row: DecisionRow, folder: Path, out_dir: Path) -> DecisionRo
     cl = classification_summary(run)
     al = alert_summary(run, out_dir / "alerts.jsonl")
     true, pred, age = pair_classes(run)
+    alerts = read_alerts(out_dir / "alerts.jsonl")
+    verdicts = site_alert_verdicts(run, alerts)
     return msgspec.structs.replace(
         row,
         duration_s=float(run.times[-1] - run.times[0]) if run.times.size else 0.0,
@@ -243,7 +287,8 @@ def score_decisions(row: DecisionRow, folder: Path, out_dir: Path) -> DecisionRo
         site_lead_median_s=al.site.median_s,
         site_lead_worst_s=al.site.worst_s,
         unwarned_attack_drones=al.site.unwarned_attack_drones,
-        site_eligible=eligible_site_lead(run, out_dir / "alerts.jsonl"),
+        site_eligible=eligible_site_lead(run, alerts, verdicts),
+        false_site_causes=false_site_causes(verdicts),
         false_site_alerts=al.false_site_alerts,
         false_site_alerts_per_h=al.false_site_alerts_per_hour,
         border_events=al.border.n_events,

@@ -101,7 +101,7 @@ def summary_table(rows: Sequence[DecisionRow]) -> Table:
         "scenario", "classifier", "acc (≥10 s)", "attack vs bird ≥10 s (≥99%): acc (swaps/pairs)",
         "decoy vs attack ≥10 s: acc (swaps/pairs)", "false site alerts/h (<1) (count)",
         "site lead s med/worst (warned/events)", f"drones warned ≥{LEAD_TARGET_S:.0f} s",
-        "border lead s med/worst (≥60)", "x RT", "note",
+        "border lead s med/worst (≥60)", "false site alerts by cause", "x RT", "note",
     )  # fmt: skip
     for c in cols:
         t.add_column(c, justify="left" if c in ("scenario", "classifier", "note") else "right")
@@ -116,6 +116,7 @@ def summary_table(rows: Sequence[DecisionRow]) -> Table:
             _lead(r.site_lead_median_s, r.site_lead_worst_s, r.site_warned, r.site_events),
             _eligible(r),
             _lead(r.border_lead_median_s, r.border_lead_worst_s, r.border_warned, r.border_events),
+            ", ".join(f"{k} {v}" for k, v in sorted(r.false_site_causes.items())) or "-",
             num(r.stats.x_real_time, 1) if r.stats else "-",
             f"error: {r.error}" if r.error else "",
         )

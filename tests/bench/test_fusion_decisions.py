@@ -191,6 +191,7 @@ def test_mix_and_decision_scores_from_one_run(short_mixed: Path, mixed_run: Path
     )
     assert row.n_pairs > 0 and row.accuracy is not None
     assert sum(map(sum, row.confusion)) == row.n_pairs
+    assert sum(row.false_site_causes.values()) == row.false_site_alerts
     assert row.site_eligible is not None
     assert row.site_eligible.n_warned_in_time + row.site_eligible.n_unwarned <= (
         row.site_eligible.n_eligible
