@@ -286,3 +286,30 @@ def test_config_validation_names_field() -> None:
         AlertConfig(site_raise=0.3, site_clear=0.4)
     with pytest.raises(ValueError, match="clear_dwell_s"):
         AlertConfig(clear_dwell_s=-1.0)
+
+
+def test_relay_alert_persists_and_is_handed_over() -> None:
+    ta, am = ThreatAssessor(ENU, Context()), AlertManager()
+    routes = [[-5000.0, y, 1000.0, 50.0, 0.0, 0.0] for y in (-500.0, 0.0, 500.0)]
+    emitter = [-10_000.0, 1000.0, 10.0, 0.0, 0.0, 0.0]
+    events: list[Alert] = []
+    for t in range(40):
+        relay_id = 50 if t < 20 else 60  # the emitter's track is re-initiated at t = 20
+        states = [[x + 50.0 * t, y, z, vx, vy, vz] for x, y, z, vx, vy, vz in routes]
+        pic, bel = picture_from_states(
+            float(t),
+            ENU,
+            [1, 2, 3, relay_id],
+            [*states, emitter],
+            [belief(0.9)] * 3 + [belief(0.8, "ground_emitter")],
+            static=[False, False, False, True],
+            first_time=[0.0, 0.0, 0.0, 0.0 if t < 20 else 20.0],
+        )
+        events += am.update(ta.assess(pic, bel))
+    relay = [a for a in events if a.kind == "relay"]
+    assert [(a.state, a.time, a.track_id) for a in relay] == [
+        ("new", 10.0, 50),  # after the 10 s group raise dwell
+        ("updated", 20.0, 60),
+    ]
+    assert relay[0].alert_id == relay[1].alert_id
+    assert relay[0].point == pytest.approx((-10_000.0, 1000.0))

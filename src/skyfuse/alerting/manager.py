@@ -7,7 +7,8 @@ and cleared only after staying below the (lower) clear threshold, or being absen
 p_hostile x p(passing within its radius); for a border, the belief mass on the partner's classes
 x the chance that the track does not end at one of our sites first. A new track that appears
 where a lost track with an alert (open, or cleared less than ``reacquire_window_s`` ago) was
-predicted to be takes that alert over instead of opening another. Alerts escalate once per cause:
+predicted to be takes that alert over instead of opening another (site, border and relay
+alerts). Alerts escalate once per cause:
 arrival closer than ``escalate_eta_s``, or class confidence reaching ``escalate_prob``.
 """
 
@@ -34,6 +35,8 @@ from skyfuse.threat.assessor import ThreatPicture
 
 F64 = NDArray[np.float64]
 Key = tuple[str, str, int]
+_HANDOVER_KINDS = ("site_threat", "border_crossing", "relay")
+"""Alert kinds about one track, which a re-initiated track may take over."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class AlertConfig:
     """Border warnings are raised only this close to the crossing, s."""
     raise_dwell_s: float = 2.0
     clear_dwell_s: float = 10.0
+    group_raise_dwell_s: float = 10.0
+    """Raise dwell of raids, launch areas and relays (they must persist), s."""
     group_clear_dwell_s: float = 30.0
     """Clear dwell of raids, launch areas and relays, s."""
     escalate_eta_s: float = 120.0
@@ -417,8 +422,8 @@ def group_candidates(threat: ThreatPicture) -> list[Candidate]:
                     raise_at=1.0,
                     clear_at=0.5,
                     track_id=tid,
-                    position=None,
-                    velocity=None,
+                    position=rl.position[k],
+                    velocity=np.zeros(3),
                     eta_s=None,
                     cls="ground_emitter",
                     class_prob=round(float(rl.p_emitter[k]), 3),
@@ -429,6 +434,7 @@ def group_candidates(threat: ThreatPicture) -> list[Candidate]:
                     },
                     text=text,
                     title=f"emitter track {tid}",
+                    born=float(rl.first_time[k]),
                 )
             )
     return out
@@ -496,7 +502,7 @@ class AlertManager:
         w = self.config.reacquire_window_s
         out: dict[tuple[str, str], list[_Open]] = {}
         for key, st in self._open.items():
-            if key[0] not in ("site_threat", "border_crossing") or st.track_id in live:
+            if key[0] not in _HANDOVER_KINDS or st.track_id in live:
                 continue
             if st.position is None or st.velocity is None or t - st.last_seen > w:
                 continue
@@ -537,7 +543,7 @@ class AlertManager:
         return st
 
     def _step(self, st: _Open, cand: Candidate, t: float) -> list[Alert]:
-        c = self.config
+        """Advance one alert's lifecycle with this step's candidate; the events it causes."""
         handed_over = st.last_candidate is not None and st.last_candidate.track_id != cand.track_id
         prev_track = st.last_candidate.track_id if st.last_candidate is not None else None
         st.position, st.velocity, st.last_seen = cand.position, cand.velocity, t
@@ -554,7 +560,7 @@ class AlertManager:
                 return [self._reopen(st, cand, t, prev_track if handed_over else None)]
             if st.pending_since is None:
                 st.pending_since = t
-            if t - st.pending_since + 1e-9 < c.raise_dwell_s:
+            if t - st.pending_since + 1e-9 < self._raise_dwell(st):
                 return []
             return [self._raise(st, cand, t)]
         if cand.score < cand.clear_at:
@@ -604,6 +610,11 @@ class AlertManager:
             st = self._open[key]
             if st.cleared_at is not None and t - st.cleared_at > w:
                 del self._open[key]
+
+    def _raise_dwell(self, st: _Open) -> float:
+        c = self.config
+        urgent = st.kind in ("site_threat", "border_crossing")
+        return c.raise_dwell_s if urgent else c.group_raise_dwell_s
 
     def _clear_dwell(self, st: _Open) -> float:
         c = self.config

@@ -289,10 +289,11 @@ class Raids:
 @dataclass(frozen=True, slots=True)
 class Relays:
     """Static RF emitters near hostile routes (e rows): track id, working-frame position (m),
-    distance to the nearest hostile route (m), number of routes within the gate, and the belief
-    that the emitter is a ground relay."""
+    distance to the nearest hostile route (m), number of routes within the gate, the belief
+    that the emitter is a ground relay, and when its track was born (s)."""
 
     track_id: I64
+    first_time: F64
     position: F64
     distance_m: F64
     n_routes: I64
@@ -652,6 +653,7 @@ class ThreatAssessor:
         if e == 0 or not routes.any():
             return Relays(
                 np.zeros(0, np.int64),
+                np.zeros(0),
                 np.zeros((0, 3)),
                 np.zeros(0),
                 np.zeros(0, np.int64),
@@ -672,6 +674,7 @@ class ThreatAssessor:
         probs = align_beliefs(beliefs, static.track_id)
         return Relays(
             track_id=static.track_id[keep],
+            first_time=static.first_time[keep],
             position=static.state[keep, :3],
             distance_m=dist.min(axis=0)[keep],
             n_routes=n_routes[keep].astype(np.int64),
