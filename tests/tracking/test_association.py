@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skyfuse.tracking.association import assign, components, lbp_marginals, spatial_gate
+from skyfuse.tracking.association import (
+    assign,
+    association_spread,
+    components,
+    lbp_marginals,
+    spatial_gate,
+)
 
 
 def _brute_best(ti: np.ndarray, pj: np.ndarray, cost: np.ndarray) -> float:
@@ -133,3 +139,30 @@ def test_lbp_close_to_exact_jpda_on_a_loopy_cluster() -> None:
     per_track = np.bincount(ti, weights=p, minlength=3) + p0
     np.testing.assert_allclose(per_track, 1.0)
     assert (np.bincount(pj, weights=p, minlength=3) <= 1.0 + 1e-9).all()
+
+
+def _plain_residual(z: np.ndarray, zhat: np.ndarray) -> np.ndarray:
+    return np.asarray(z - zhat)
+
+
+def test_association_spread_closed_form_for_one_track_two_plots() -> None:
+    # Track 0 gates plots 0 and 1 and takes plot 0; track 1 is alone with plot 2.
+    ti = np.array([0, 0, 1])
+    pj = np.array([0, 1, 2])
+    log_w = np.log(np.array([4.0, 2.0, 3.0]))
+    z = np.array([[0.0, 0.0], [3.0, -1.0], [50.0, 50.0]])
+    chosen = np.array([True, False, True])
+    extra = association_spread(ti, pj, chosen, log_w, z, _plain_residual, 2, 3)
+    assert extra.shape == (2, 2, 2)
+    p_other = 2.0 / (1.0 + 4.0 + 2.0)  # exact single-track JPDA marginal of plot 1
+    diff = np.array([3.0, -1.0])
+    np.testing.assert_allclose(extra[0], p_other * np.outer(diff, diff), rtol=1e-9)
+    np.testing.assert_array_equal(extra[1], np.zeros((2, 2)))
+
+
+def test_association_spread_is_zero_without_choices() -> None:
+    ti = np.array([0, 0])
+    pj = np.array([0, 1])
+    z = np.zeros((2, 3))
+    out = association_spread(ti, pj, np.zeros(2, bool), np.zeros(2), z, _plain_residual, 1, 2)
+    assert out.shape == (0, 3, 3)

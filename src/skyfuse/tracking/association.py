@@ -17,6 +17,8 @@ The pipeline for one sensor's batch (n predicted tracks, m plots):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
@@ -155,3 +157,53 @@ def lbp_marginals(
             break
     s = np.asarray(1.0 + np.bincount(ti, weights=w * mu, minlength=n), np.float64)
     return np.asarray(w * mu / s[ti]), np.asarray(1.0 / s)
+
+
+def association_spread(
+    ti: IDX,
+    pj: IDX,
+    chosen: NDArray[np.bool_],
+    log_w: F64,
+    z: F64,
+    residual: Callable[[F64, F64], F64],
+    n: int,
+    m: int,
+) -> F64:
+    """Measurement-noise inflation (k, d, d) for the chosen pairs from association ambiguity.
+
+    A hard assignment in a dense group (formation flight, plots ~ 1 sigma apart) takes a
+    neighbour's plot with probability ``p_ij`` (JPDA marginals, `lbp_marginals` on the likelihood
+    ratios ``exp(log_w)``). Treating the chosen plot ``z_c`` as the measurement, its error then
+    includes ``z_j - z_c`` with probability ``p_ij``, so the chosen pair's noise grows by
+    ``sum_j p_ij (z_j - z_c)(z_j - z_c)'`` over the other gated plots j of the track (the PDA
+    spread term, centred on the chosen plot). Isolated tracks get zero; contested tracks get a
+    smaller gain, so one wrong plot pulls them less, and an honest covariance.
+
+    Args:
+        ti, pj: (k,) gated pairs (track index < n, plot index < m).
+        chosen: (k,) mask of the pairs the assignment chose (at most one per track).
+        log_w: (k,) log likelihood ratios of the pairs (missed detection and clutter weigh 1).
+        z: (m, d) plot measurement vectors (model units).
+        residual: the model's ``residual(z, zhat)`` (wraps angles).
+        n, m: numbers of tracks and plots.
+
+    Returns:
+        (number of chosen pairs, d, d) extra noise covariances, in the order of ``chosen``.
+    """
+    d = z.shape[1]
+    sel_chosen = np.flatnonzero(chosen)
+    out = np.zeros((n, d, d))
+    if sel_chosen.size == 0:
+        return out[:0]
+    chosen_plot = np.full(n, -1, dtype=np.intp)
+    chosen_plot[ti[sel_chosen]] = pj[sel_chosen]
+    cp = chosen_plot[ti]
+    # Only tracks with more than one gated plot can be wrong.
+    many = np.bincount(ti, minlength=n) > 1
+    other = (cp >= 0) & (cp != pj) & many[ti]
+    if other.any():
+        p, _ = lbp_marginals(ti, pj, np.exp(np.minimum(log_w, 600.0)), n, m)
+        k = np.flatnonzero(other)
+        diff = residual(z[pj[k]], z[cp[k]])
+        np.add.at(out, ti[k], p[k, None, None] * diff[:, :, None] * diff[:, None, :])
+    return out[ti[sel_chosen]]

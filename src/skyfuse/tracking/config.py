@@ -23,6 +23,12 @@ class TrackerConfig:
         association: "gnn" (global nearest neighbour on likelihood ratios) or "nnjpda"
             (assignment on JPDA marginals from loopy belief propagation; abstains below
             ``nnjpda_min_prob``).
+        ambiguity_inflation: scale of the association-spread term added to a contested track's
+            measurement noise (`association.association_spread`: JPDA marginals of the other
+            gated plots times their offsets from the chosen one); 0 disables. In a 100 m
+            formation a GNN update takes a neighbour's plot ~30 % of the time; the smaller gain
+            keeps one wrong plot from dragging the track (raid-10x100 seed 1: 301 -> 247 ID
+            switches, seed 2: 159 -> 129; 0.1-0.5 similar, 1.0 and above lose tracks).
         gate_chi2: Mahalanobis gate in measurement space (3 dof: 16.3 = 99.9 %).
         gate_sigmas: spatial pre-gate radius in standard deviations of track + plot spread.
         max_gate_radius_m: cap on the spatial pre-gate radius.
@@ -64,6 +70,7 @@ class TrackerConfig:
 
     association: Association = "gnn"
     nnjpda_min_prob: float = 0.5
+    ambiguity_inflation: float = 0.3
     gate_chi2: float = 16.0
     gate_sigmas: float = 5.0
     max_gate_radius_m: float = 3000.0

@@ -33,7 +33,12 @@ from skyfuse.core.kinds import SensorKind
 from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
 from skyfuse.core.reports import Reports
 from skyfuse.scenario.catalog import SensorCatalog
-from skyfuse.tracking.association import assign, lbp_marginals, spatial_gate
+from skyfuse.tracking.association import (
+    assign,
+    association_spread,
+    lbp_marginals,
+    spatial_gate,
+)
 from skyfuse.tracking.config import TrackerConfig
 from skyfuse.tracking.filters import (
     acceleration_density,
@@ -427,7 +432,12 @@ class Tracker:
         a_slot = idx[ti[chosen]]
         b = pj[chosen]
         if a_slot.size:
-            self._imm_update(a_slot, meas, b, model)
+            extra_R = None
+            if c.ambiguity_inflation > 0.0:
+                extra_R = c.ambiguity_inflation * association_spread(
+                    ti, pj, chosen, log_w, meas.z, model.residual, idx.size, m
+                )
+            self._imm_update(a_slot, meas, b, model, extra_R)
             self.score[a_slot] += log_lr[chosen]
             self.max_score[a_slot] = np.maximum(self.max_score[a_slot], self.score[a_slot])
             self.last_update_time[a_slot] = t
@@ -490,16 +500,25 @@ class Tracker:
         radius = np.minimum(c.gate_sigmas * np.sqrt(track_var + plot_var), c.max_gate_radius_m)
         return spatial_gate(self.x[idx, :3], radius, meas.point, c.max_pairs_per_batch)
 
-    def _imm_update(self, slots: IDX, meas: Measurements, b: IDX, model: MeasurementModel) -> None:
+    def _imm_update(
+        self,
+        slots: IDX,
+        meas: Measurements,
+        b: IDX,
+        model: MeasurementModel,
+        extra_R: F64 | None = None,
+    ) -> None:
         """Per-mode EKF update of the tracks in ``slots`` with measurements ``b``, then IMM
-        mode-probability update and output combination."""
+        mode-probability update and output combination. ``extra_R (k, d, d)``, if given, is added
+        to each pair's measurement noise (association ambiguity, `association_spread`)."""
         k = slots.size
         xm = self.xm[slots].reshape(k * N_MODES, 6)
         Pm = self.Pm[slots].reshape(k * N_MODES, 6, 6)
         bb = np.repeat(b, N_MODES)
         zhat, H = model.predict(xm, meas.sensor[bb], self.catalog)
         nu = model.residual(meas.z[bb], zhat)
-        xn, Pn, ll = kalman_update(xm, Pm, nu, H, meas.R[bb])
+        R = meas.R[bb] if extra_R is None else meas.R[bb] + np.repeat(extra_R, N_MODES, axis=0)
+        xn, Pn, ll = kalman_update(xm, Pm, nu, H, R)
         xn = xn.reshape(k, N_MODES, 6)
         Pn = Pn.reshape(k, N_MODES, 6, 6)
         mu = imm_mode_update(self.mu[slots], ll.reshape(k, N_MODES))
