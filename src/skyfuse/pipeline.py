@@ -35,7 +35,7 @@ class PipelineConfig:
     """Which stages run and how.
 
     ``learned_model``: use the shipped learned classifier next to the Bayesian rules.
-    ``assess_threats``: run threat assessment and alerts (needs a context with sites/borders).
+    ``assess_threats``: run threat assessment and alerts.
     ``threat_period_s``: assess threats at most this often (s of scenario time); the picture and
     class beliefs still update on every batch. 1 s keeps alert latency well inside the 2.5 s
     measurement-to-device budget while staggered sensors deliver many batches a second.
@@ -79,12 +79,9 @@ class Pipeline:
             if self.config.classify
             else None
         )
-        has_context = bool(context.sites or context.borders)
-        self.threat = (
-            ThreatAssessor(catalog.frame, context)
-            if self.config.assess_threats and has_context
-            else None
-        )
+        # Raids, launch areas and relays need no context; site and border threats need sites
+        # and borders, and are simply empty without them.
+        self.threat = ThreatAssessor(catalog.frame, context) if self.config.assess_threats else None
         self.alerts = AlertManager() if self.threat is not None else None
         self._next_threat_time = -float("inf")
 
