@@ -20,7 +20,7 @@ own arrays are updated in place only through its public attributes (``x``, ``P``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -91,6 +91,7 @@ class PassiveFusion:
         late_gate_prob: float = 0.997,
         min_gain: float = 0.5,
         direct: bool = True,
+        coast_s: float = 1.0,
     ) -> None:
         self.tracker = tracker
         self.sensors = BearingSensors.build(tracker.catalog)
@@ -102,6 +103,7 @@ class PassiveFusion:
         self.evidence_window_s = evidence_window_s
         self.min_gain = min_gain
         self.direct = direct
+        self.coast_s = coast_s
         self._next_locate = -np.inf
         self.stats = PassiveStats()
         self._late_gate = {d: float(chi2_dist.ppf(late_gate_prob, d)) for d in (1, 2)}
@@ -120,12 +122,20 @@ class PassiveFusion:
             self.stats.coop_held += int(held.sum())
         bearings = bearings_from_reports(reports, self.sensors)
         self.locator.add(bearings)
+        coast = False
         if self.direct and len(bearings):
-            # The tracker never sees bearings (no per-sensor loop over thousands of arrays);
-            # one bearing row per time stays so that it still steps to bearing-only times.
+            # The tracker never sees bearings (no per-sensor loop over thousands of arrays).
             keep[bearings.index] = False
-            _, first = np.unique(bearings.time, return_index=True)
-            keep[bearings.index[first]] = True
+            t_batch = float(reports.time.max())
+            # A bearing-only batch less than ``coast_s`` after the tracker's time does not
+            # step the tracker (no IMM prediction and track management of every track):
+            # bearings update tracks at the tracker's time (B1 form) and the picture is
+            # predicted to the batch time. Otherwise one bearing row per time stays so that
+            # the tracker steps there.
+            coast = not keep.any() and np.isfinite(tr.time) and t_batch - tr.time <= self.coast_s
+            if not coast:
+                _, first = np.unique(bearings.time, return_index=True)
+                keep[bearings.index[first]] = True
         late = bearings.time < tr.time
         out = tr.process(reports.take(keep) if not keep.all() else reports)
         if self.direct and len(bearings):
@@ -141,8 +151,12 @@ class PassiveFusion:
         if now >= self._next_locate:
             self.emitters = self._unexplained(self.locator.locate(now))
             self._next_locate = now + self.emitter_period_s
+        own = tr.picture()
+        if coast:
+            now = float(reports.time.max())
+            own = predict_picture(own, now, tr.config.q_cruise_h)
         picture = concat_pictures(
-            tr.picture(), self.emitters.to_picture(now, cat.frame, n_modes=tr.mu.shape[1])
+            own, self.emitters.to_picture(now, cat.frame, n_modes=tr.mu.shape[1])
         )
         return TrackerOutput(picture, out.associations, out.deleted)
 
@@ -237,7 +251,11 @@ class PassiveFusion:
 
 
 def bearing_update(
-    tracker: Tracker, b: Bearings, gate: dict[int, float], min_gain: float = 0.5
+    tracker: Tracker,
+    b: Bearings,
+    gate: dict[int, float],
+    min_gain: float = 0.5,
+    max_rounds: int = 8,
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Update the tracker's live tracks with bearings of any age.
 
@@ -252,10 +270,15 @@ def bearing_update(
     dof) and, for tracks with a radar update in the last 3 s, the bearing is informative: the
     predicted azimuth spread ``sqrt(H P H')`` is at least ``min_gain`` times the bearing noise
     (a 3 deg acoustic bearing adds nothing to a radar track known to 10 m, and could only
-    mis-associate). One bearing per
-    track and one track per bearing (mutual best NIS); each IMM mode is updated with the
-    cross-covariance form, then recombined; ``last_update_time``, ``n_updates`` and
-    ``kind_time`` advance.
+    mis-associate).
+
+    Assignment runs in rounds (at most ``max_rounds``): in each, one bearing per track and one
+    track per bearing (mutual best NIS); the winners update the tracks, and the remaining gated
+    pairs are re-gated on the updated tracks, a track taking at most one bearing per sensor.
+    So a target heard by several arrays in one batch takes every array's bearing (a wasted
+    bearing would otherwise seed a ghost), while crossing bearings still feed one target each.
+    Each IMM mode is updated with the cross-covariance form, then recombined;
+    ``last_update_time``, ``n_updates`` and ``kind_time`` advance.
     """
     used = np.zeros(len(b), bool)
     explained = np.zeros(len(b), bool)
@@ -263,7 +286,6 @@ def bearing_update(
     idx = idx[tracker.status[idx] != int(TrackStatus.TENTATIVE)]
     if idx.size == 0 or len(b) == 0:
         return used, explained
-    cat = tracker.catalog
     reach = np.where(np.isfinite(b.max_range), b.max_range, 1e5) + 600.0
     tree = cKDTree(tracker.x[idx, :3])
     near = tree.query_ball_point(b.origin, reach)
@@ -272,32 +294,62 @@ def bearing_update(
         return used, explained
     ti = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
     bi = np.repeat(np.arange(len(b)), counts)
-    slots = idx[ti]
-    t_state = np.full(ti.size, float(tracker.time))
+    n_sensors = max(len(tracker.catalog), 1)
+    for _ in range(max_rounds):
+        ti, bi, nis = _gate_bearings(tracker, idx[ti], ti, bi, b, gate, min_gain, explained)
+        if ti.size == 0:
+            break
+        # One bearing per track and one track per bearing: best NIS first (mutual best).
+        order = np.lexsort((nis, bi))
+        first = np.r_[True, bi[order][1:] != bi[order][:-1]]
+        cand = order[first]
+        cand = cand[np.lexsort((nis[cand], ti[cand]))]
+        first = np.r_[True, ti[cand][1:] != ti[cand][:-1]]
+        win = cand[first]
+        _update_with_bearings(tracker, idx[ti[win]], b.take(bi[win]))
+        used[bi[win]] = True
+        # Next round: the other gated bearings of sensors that have not fed that track yet.
+        taken = ti[win].astype(np.int64) * n_sensors + b.sensor[bi[win]]
+        key = ti.astype(np.int64) * n_sensors + b.sensor[bi]
+        rest = ~used[bi] & ~np.isin(key, taken)
+        ti, bi = ti[rest], bi[rest]
+    return used, explained
+
+
+def _gate_bearings(
+    tracker: Tracker,
+    slots: IDX,
+    ti: IDX,
+    bi: IDX,
+    b: Bearings,
+    gate: dict[int, float],
+    min_gain: float,
+    explained: NDArray[np.bool_],
+) -> tuple[IDX, IDX, F64]:
+    """Gate (track slot, bearing) pairs (see `bearing_update`); marks gated bearings in
+    ``explained`` and returns the informative gated pairs ``(ti, bi, nis)``."""
+    if ti.size == 0:
+        return ti, bi, np.zeros(0)
     q = tracker.config.q_cruise_h
     bb = b.take(bi)
-    P_tau, C, H, res, R, _ = bearing_innovation(
+    t_state = np.full(ti.size, float(tracker.time))
+    P_tau, _, H, res, R, _ = bearing_innovation(
         tracker.x[slots], tracker.P[slots], t_state, bb, q, None
     )
     HPH = H @ P_tau @ np.swapaxes(H, -1, -2)
     S = HPH + R
-    nis = np.sum((res) * ((np.linalg.inv(S)) @ (res)[..., None])[..., 0], axis=-1)
+    nis = np.sum(res * (np.linalg.inv(S) @ res[..., None])[..., 0], axis=-1)
     ok = nis <= np.where(bb.has_el, gate[2], gate[1])
     explained[bi[ok]] = True
     radar_fresh = tracker.time - tracker.kind_time[slots, int(SensorKind.RADAR)] <= 3.0
     ok &= ~radar_fresh | (np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az)
-    ti, bi, slots, nis = ti[ok], bi[ok], slots[ok], nis[ok]
-    if ti.size == 0:
-        return used, explained
-    # One bearing per track and one track per bearing: best NIS first (mutual best).
-    order = np.lexsort((nis, bi))
-    first = np.r_[True, bi[order][1:] != bi[order][:-1]]
-    cand = order[first]
-    cand = cand[np.lexsort((nis[cand], ti[cand]))]
-    first = np.r_[True, ti[cand][1:] != ti[cand][:-1]]
-    win = cand[first]
-    slots, bw = slots[win], b.take(bi[win])
-    used[bi[win]] = True
+    return ti[ok], bi[ok], nis[ok]
+
+
+def _update_with_bearings(tracker: Tracker, slots: IDX, bw: Bearings) -> None:
+    """Update distinct track ``slots`` with one bearing each (every IMM mode, cross-covariance
+    form at the tracker's time), recombine, and advance the bookkeeping columns."""
+    q = tracker.config.q_cruise_h
     n_modes = tracker.xm.shape[1]
     k = slots.size
     xm = tracker.xm[slots].reshape(k * n_modes, 6)
@@ -313,9 +365,18 @@ def bearing_update(
     )
     tracker.n_updates[slots] += 1
     tracker.last_update_time[slots] = np.maximum(tracker.last_update_time[slots], tracker.time)
-    kinds = cat.kind[bw.sensor].astype(np.intp)
+    kinds = tracker.catalog.kind[bw.sensor].astype(np.intp)
     tracker.kind_time[slots, kinds] = np.maximum(tracker.kind_time[slots, kinds], bw.time)
-    return used, explained
+
+
+def predict_picture(picture: Picture, time: float, q: float) -> Picture:
+    """``picture`` predicted (constant velocity, white acceleration ``q`` m^2/s^3) to ``time``
+    (s): states ``x + v dt``, covariances ``F P F' + Q(dt)``; every other column as it was."""
+    dt = np.full(len(picture), time - picture.time)
+    F = cv_transition(dt)
+    state = (F @ picture.state[..., None])[..., 0]
+    cov = F @ picture.cov @ np.swapaxes(F, -1, -2) + cv_process_noise(dt, q)
+    return replace(picture, time=time, state=state, cov=cov)
 
 
 def concat_pictures(a: Picture, b: Picture) -> Picture:
