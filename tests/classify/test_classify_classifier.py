@@ -14,6 +14,7 @@ from scipy import integrate, stats
 from skyfuse.classify import FEATURE_NAMES, Classifier, ClassifierConfig, ClassModel, default_prior
 from skyfuse.classify import likelihood as lk
 from skyfuse.classify.classifier import coop_kind_of_id, coop_table
+from skyfuse.classify.learned import load_default_model
 from skyfuse.core.kinds import CLASSES, SensorKind
 from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
 from skyfuse.core.reports import Reports
@@ -308,3 +309,21 @@ def test_empty_picture_gives_empty_beliefs(catalog: SensorCatalog) -> None:
     b = clf.update(out_of(picture(catalog, 1.0, []), [], [], deleted=[1]), Reports.empty())
     assert len(b) == 0 and b.probs.shape == (0, len(CLASSES))
     assert clf.track_ids.size == 0 and clf.features().shape == (0, len(FEATURE_NAMES))
+
+
+def test_learned_model_is_pooled_and_refreshed_on_its_period(catalog: SensorCatalog) -> None:
+    model = load_default_model()
+    assert model is not None
+    clf = Classifier(catalog, ClassifierConfig(ml_period_s=10.0), model)
+    b0 = clf.update(out_of(picture(catalog, 0.0, [1]), [], []), Reports.empty())
+    assert not np.allclose(b0.probs, clf.bayes_posterior())
+    # a track born between model runs is Bayes-only until the next run; the known unknown
+    # mass is kept by the pool
+    b1 = clf.update(out_of(picture(catalog, 1.0, [1, 2]), [], []), Reports.empty())
+    bayes = clf.bayes_posterior()
+    np.testing.assert_allclose(b1.probs[1], bayes[1])
+    assert b1.probs[0, UNKNOWN] == pytest.approx(bayes[0, UNKNOWN])
+    np.testing.assert_allclose(b1.probs.sum(axis=1), 1.0)
+    off = Classifier(catalog, ClassifierConfig(ml_weight=0.0), model)
+    b = off.update(out_of(picture(catalog, 0.0, [1]), [], []), Reports.empty())
+    np.testing.assert_allclose(b.probs, off.bayes_posterior())

@@ -82,6 +82,9 @@ class ClassifierConfig:
         rf_eps: probability that an RF report shows another band / bandwidth than the track's
             emitter (misassociation); coop_eps likewise for a step's cooperative status.
         ml_weight: weight of the learned model in the log-linear pool (0 = Bayes only).
+        ml_period_s: the learned model is re-run on all tracks at most once per this many
+            scenario seconds (its posterior is kept per track in between; a new track is
+            Bayes-only until the next run). 0 = every step.
         model: per-class likelihood parameters.
     """
 
@@ -98,6 +101,7 @@ class ClassifierConfig:
     rf_eps: float = 0.05
     coop_eps: float = 0.05
     ml_weight: float = 0.5
+    ml_period_s: float = 1.0
     model: lk.ClassModel = field(default_factory=lk.ClassModel.default)
 
     def __post_init__(self) -> None:
@@ -107,6 +111,8 @@ class ClassifierConfig:
         for name in ("forget_s", "coop_info_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
+        if not self.ml_period_s >= 0:
+            raise ValueError("ClassifierConfig.ml_period_s must be >= 0")
         for name in (
             "kin_weight",
             "tau_rcs",
@@ -141,8 +147,12 @@ STATE_COLUMNS: Final[dict[str, tuple[int, ...]]] = {
     "speed_ema": (),
     "alt_ema": (),
     "absclimb_ema": (),
+    "p_ml": (lk.N_KNOWN,),
+    "has_ml": (),
 }
-"""Per-track state columns (trailing shapes): forgotten sums and counts of the evidence."""
+"""Per-track state columns (trailing shapes): forgotten sums and counts of the evidence, plus
+the learned model's last posterior."""
+NOT_FORGOTTEN: Final[frozenset[str]] = frozenset({"last_time", "p_ml", "has_ml"})
 
 
 def coop_table(model: lk.ClassModel, has_adsb_rx: bool, has_rid_rx: bool) -> F64:
@@ -238,6 +248,7 @@ class Classifier:
         self._listening = has_adsb or has_rid
         self._coop_table = coop_table(self.config.model, has_adsb, has_rid)
         self._last: tuple[Picture, dict[str, F64], Kinematics] | None = None
+        self._next_ml_time = -np.inf
         self._features: F64 | None = None
         self._bayes: F64 = np.zeros((0, C))
 
@@ -281,7 +292,7 @@ class Classifier:
         keep = forget_factor(dt, self.config.forget_s)
         # 1. forget (every held track is in the picture, so stepping `row` steps them all)
         for k, sh in STATE_COLUMNS.items():
-            if k != "last_time":
+            if k not in NOT_FORGOTTEN:
                 s[k][row] = s[k][row] * keep.reshape((-1,) + (1,) * len(sh))
         s["last_time"][row] = t
         # 2. reports, then cooperative status (bound id or associated self-reports)
@@ -296,7 +307,14 @@ class Classifier:
         self._features = None
         self._bayes = probs
         if self.model is not None and len(pic):
-            probs = self._pool(probs, self.model.predict_proba(self.features()))
+            if t >= self._next_ml_time:
+                s["p_ml"][row] = self.model.predict_proba(self.features())
+                s["has_ml"][row] = 1.0
+                self._next_ml_time = t + self.config.ml_period_s
+            has = s["has_ml"][row] > 0
+            if has.any():
+                probs = probs.copy()
+                probs[has] = self._pool(probs[has], s["p_ml"][row[has]])
         return ClassBeliefs(t, pic.track_id.copy(), probs)
 
     def _state_log_evidence(self, pic: Picture, kin: Kinematics) -> F64:
