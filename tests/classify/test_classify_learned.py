@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skyfuse.classify.features import FEATURE_NAMES, N_FEATURES
 from skyfuse.classify.learned import (
@@ -107,3 +109,41 @@ def test_shipped_model_loads_and_is_small() -> None:
     assert {"seed", "sha256", "feature_names", "training", "sklearn_version"} <= set(meta)
     p = m.predict_proba(np.full((3, N_FEATURES), np.nan))
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+    X, y, g = tiny_dataset()
+    path = tmp_path_factory.mktemp("model") / "m.pkl"
+    fit_learned_model(X, y, g, seed=2, max_iter=3).save(path)
+    return path, path.read_bytes()
+
+
+@settings(max_examples=30, deadline=None)
+@given(pos=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255))
+def test_any_corrupted_byte_is_refused_before_unpickling(
+    saved_model: tuple[Path, bytes], pos: int, flip: int
+) -> None:
+    path, good = saved_model
+    data = bytearray(good)
+    data[pos % len(data)] ^= flip
+    path.write_bytes(bytes(data))
+    try:
+        with pytest.raises(InputError, match="sha256"):
+            LearnedModel.load(path)
+    finally:
+        path.write_bytes(good)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.text(max_size=200))
+def test_garbage_sidecars_are_refused(saved_model: tuple[Path, bytes], text: str) -> None:
+    path, _ = saved_model
+    side = sidecar_path(path)
+    good = side.read_text()
+    side.write_text(text)
+    try:
+        with pytest.raises(InputError):
+            LearnedModel.load(path)
+    finally:
+        side.write_text(good)
