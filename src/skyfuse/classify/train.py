@@ -142,8 +142,9 @@ def collect(
         a = out.associations
         if len(a):
             pos = np.minimum(np.searchsorted(det_sorted, a.det_id), det_sorted.size - 1)
+            known = det_sorted[pos] == a.det_id
             assoc_track.append(a.track_id)
-            assoc_target.append(sc.target_of_report[det_order[pos]])
+            assoc_target.append(np.where(known, sc.target_of_report[det_order[pos]], -1))
         pic = out.picture
         if pic.time >= next_t and len(pic):
             conf = pic.confirmed()
