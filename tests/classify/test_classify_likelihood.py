@@ -173,9 +173,15 @@ def test_eo_scores_favour_the_scored_class_and_ignore_missing_rows() -> None:
     np.testing.assert_array_equal(ll[1], 0.0)
 
 
-def test_coop_loglik_reads_the_table() -> None:
-    kind = np.array([lk.COOP_ADSB, lk.COOP_REMOTE_ID, lk.COOP_NONE])
-    np.testing.assert_allclose(np.exp(lk.coop_loglik(kind, M)), M.coop.T[kind])
+def test_one_rf_report_counts_like_the_single_report_model() -> None:
+    f, bw = np.array([915.0]), np.array([0.5])
+    counts_band = np.zeros((1, lk.N_RF_BANDS))
+    counts_band[0, 2] = 1.0
+    counts_bw = np.zeros((1, lk.N_RF_BW))
+    counts_bw[0, 0] = 1.0
+    latent = lk.rf_counts_loglik(counts_band, counts_bw, M, 1e-9)[0]
+    single = lk.rf_loglik(f, bw, M)[0]
+    np.testing.assert_allclose(latent - latent[0], single - single[0], atol=1e-6)
 
 
 def test_bernoulli_outcomes_sum_to_one() -> None:

@@ -505,7 +505,9 @@ def rf_bandwidth_index(bandwidth_mhz: F64) -> NDArray[np.intp]:
 
 
 def rf_loglik(frequency_mhz: F64, bandwidth_mhz: F64, model: ClassModel) -> F64:
-    """(k, C) log P(band, bandwidth bucket | class) of RF-DF reports (independent given class).
+    """(k, C) log P(band, bandwidth bucket | class) of single RF-DF reports (band and bandwidth
+    independent given the class). The classifier uses the many-report form
+    `rf_counts_loglik`; one report of it equals this up to a class-independent constant.
 
     A report without frequency contributes 0 (no information); without bandwidth, only its band.
     """
@@ -578,9 +580,3 @@ def eo_loglik(scores: F64, model: ClassModel) -> F64:
 COOP_ADSB: Final[int] = 0
 COOP_REMOTE_ID: Final[int] = 1
 COOP_NONE: Final[int] = 2
-
-
-def coop_loglik(kind: NDArray[np.intp], model: ClassModel) -> F64:
-    """(k, C) log P(cooperative identity kind | class); kind is COOP_ADSB / COOP_REMOTE_ID /
-    COOP_NONE per track."""
-    return np.asarray(np.log(model.coop[:, kind].T), dtype=np.float64)

@@ -58,11 +58,6 @@ class OracleScenario:
     coop_id: NDArray[np.object_]
     spoofed: NDArray[np.bool_]
 
-    def class_of(self, ids: I64) -> list[str]:
-        """Class labels of target ids (KeyError naming the id if unknown)."""
-        lut = dict(zip(self.target_ids.tolist(), self.classes, strict=True))
-        return [lut[int(i)] for i in ids]
-
 
 def load_oracle_scenario(folder: Path) -> OracleScenario:
     """Read a scenario folder with ground truth (`truth.csv`, `labels.csv`, `targets.csv`)."""
