@@ -38,7 +38,12 @@ from skyfuse.tracking.passive.cooperative import (
     CooperativeBinder,
     coop_from_reports,
 )
-from skyfuse.tracking.passive.emitters import EmitterConfig, Emitters, StaticEmitterLocator
+from skyfuse.tracking.passive.emitters import (
+    EmitterConfig,
+    Emitters,
+    StaticEmitterLocator,
+    horizontal_major_sigma,
+)
 from skyfuse.tracking.passive.initiate import BearingTracker, InitiatorConfig
 from skyfuse.tracking.passive.models import BearingModel
 from skyfuse.tracking.passive.oosm import (
@@ -92,6 +97,8 @@ class PassiveFusion:
         min_gain: float = 0.5,
         direct: bool = True,
         coast_s: float = 1.0,
+        passive_max_speed_mps: float = 90.0,
+        passive_max_sigma_m: float = 900.0,
     ) -> None:
         self.tracker = tracker
         self.sensors = BearingSensors.build(tracker.catalog)
@@ -104,6 +111,8 @@ class PassiveFusion:
         self.min_gain = min_gain
         self.direct = direct
         self.coast_s = coast_s
+        self.passive_max_speed_mps = passive_max_speed_mps
+        self.passive_max_sigma_m = passive_max_sigma_m
         self._next_locate = -np.inf
         self.stats = PassiveStats()
         self._late_gate = {d: float(chi2_dist.ppf(late_gate_prob, d)) for d in (1, 2)}
@@ -145,7 +154,8 @@ class PassiveFusion:
             self.stats.late_used += int(used[late].sum())
             seed = ~explained & ~late & (bearings.time >= self.initiator.time)
             self.on_unassociated(tr, reports.take(bearings.index[seed]))
-        self.binder.forget_tracks(out.deleted)
+        deleted = np.concatenate([out.deleted, self._drop_implausible()])
+        self.binder.forget_tracks(deleted)
         self._annotate()
         now = float(tr.time) if np.isfinite(tr.time) else 0.0
         if now >= self._next_locate:
@@ -158,7 +168,30 @@ class PassiveFusion:
         picture = concat_pictures(
             own, self.emitters.to_picture(now, cat.frame, n_modes=tr.mu.shape[1])
         )
-        return TrackerOutput(picture, out.associations, out.deleted)
+        return TrackerOutput(picture, out.associations, deleted)
+
+    def _drop_implausible(self) -> NDArray[np.int64]:
+        """Delete passive-only tracks (no radar or cooperative update for
+        ``sensor_mask_window_s``) that fly faster than ``passive_max_speed_mps`` horizontally
+        or whose horizontal position sigma exceeds ``passive_max_sigma_m``: a bearings-only
+        track that lost its target and is dragged by other targets' bearings (the tracker's
+        own deletion rules score radar misses, not bearings). Returns the deleted track ids."""
+        tr = self.tracker
+        live = tr.live()
+        live = live[tr.status[live] != int(TrackStatus.TENTATIVE)]
+        if live.size == 0:
+            return np.zeros(0, np.int64)
+        active = [int(k) for k in (SensorKind.RADAR, SensorKind.ADSB, SensorKind.REMOTE_ID)]
+        recent = tr.time - tr.kind_time[live][:, active].max(axis=1)
+        passive_only = recent > tr.config.sensor_mask_window_s
+        up = tr.catalog.frame.up(tr.x[live, :3])
+        v = tr.x[live, 3:]
+        v_h = v - np.sum(v * up, axis=1)[:, None] * up
+        fast = np.linalg.norm(v_h, axis=1) > self.passive_max_speed_mps
+        lost = horizontal_major_sigma(tr.P[live, :3, :3], up) > self.passive_max_sigma_m
+        gone = live[passive_only & (fast | lost)]
+        tr.alive[gone] = False
+        return np.asarray(tr.track_id[gone], dtype=np.int64)
 
     def _unexplained(self, emitters: Emitters) -> Emitters:
         """Emitters not explained by a live track (a hovering drone's own datalink is that

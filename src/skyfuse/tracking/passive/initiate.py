@@ -74,6 +74,9 @@ class InitiatorConfig:
         min_height_m, max_height_m: plausible heights of a fix above its sensor, m.
         sigma_speed_mps: initial horizontal velocity 1-sigma of a candidate; vertical is 1/5.
         max_speed_mps: faster candidates are implausible and dropped.
+        confirm_max_speed_mps: a candidate is confirmed only below this speed (Shahed-class
+            cruise is ~50 m/s; ghosts of crossing bearings move at implausible speeds as
+            their parents' rays sweep).
         confirm_age_s, confirm_hits, confirm_sensors, confirm_hits_per_sensor: re-confirmation
             needed to confirm: age, bearings, and sensors each giving that many bearings.
         confirm_age_2_s: the longer age needed when only ``confirm_sensors`` sensors (not more)
@@ -97,6 +100,7 @@ class InitiatorConfig:
     max_height_m: float = 6000.0
     sigma_speed_mps: float = 40.0
     max_speed_mps: float = 150.0
+    confirm_max_speed_mps: float = 80.0
     confirm_age_s: float = 6.0
     confirm_age_2_s: float = 10.0
     confirm_hits: int = 8
@@ -739,7 +743,7 @@ class BearingTracker:
             & (mean_nis <= cfg.max_mean_nis)
             & (tr.nis_avg <= cfg.max_mean_nis)
             & (pos_sd <= cfg.max_pos_sigma_m)
-            & (speed <= cfg.max_speed_mps)
+            & (speed <= cfg.confirm_max_speed_mps)
         )
         # Candidates that turned implausible die now rather than at the timeout; confirmed
         # tracks die when their recent innovations or uncertainty show they lost the target.
