@@ -392,3 +392,21 @@ def test_turn_against_a_lagging_radar_track_is_not_a_spoof() -> None:
     assert not any(flags[:35])
     assert flags[-1]
     assert binder.identities["turner"].turn_time == pytest.approx(20.0)
+
+
+def test_passive_only_track_faster_than_a_drone_is_deleted() -> None:
+    """Two bearing-born (acoustic) tracks: one at 40 m/s stays, one at 150 m/s (a ghost dragged
+    by other targets' bearings) is deleted, reported in ``deleted`` and left out of the
+    picture."""
+    cat = _coop_catalog()
+    trk = Tracker(cat)
+    fusion = register_passive(trk)
+    fusion.process(_adsb(0.0, "far", np.array([60_000.0, 0.0, 3000.0]), np.zeros(3), 0))
+    x = np.array([[5000.0, 0.0, 500.0, 40.0, 0.0, 0.0], [-5000.0, 0.0, 500.0, 150.0, 0.0, 0.0]])
+    P = np.tile(np.diag([100.0**2] * 3 + [10.0**2] * 3), (2, 1, 1))
+    slow, fast = trk.add_tracks(x, P, SensorKind.ACOUSTIC, confirmed=True)
+    out = fusion.process(Reports.empty())
+    assert fast in out.deleted.tolist()
+    assert slow not in out.deleted.tolist()
+    assert fast not in out.picture.track_id.tolist()
+    assert slow in out.picture.track_id.tolist()
