@@ -58,6 +58,7 @@ F64 = NDArray[np.float64]
 IDX = NDArray[np.intp]
 
 BEARING_KINDS = (SensorKind.ACOUSTIC, SensorKind.RF_DF, SensorKind.EO_IR)
+COOP_CODES = np.array([int(SensorKind.ADSB), int(SensorKind.REMOTE_ID)])
 
 
 @dataclass(slots=True)
@@ -122,8 +123,10 @@ class PassiveFusion:
         tr = self.tracker
         cat = tr.catalog
         keep = np.ones(len(reports), bool)
-        coop = coop_from_reports(reports, cat)
-        if len(coop):
+        kinds = cat.kind[reports.sensor]
+        has_coop = bool(np.isin(kinds, COOP_CODES).any())
+        coop = coop_from_reports(reports, cat) if has_coop else None
+        if coop is not None and len(coop):
             picture = tr.picture()
             decision = self.binder.screen(coop, picture, self._fresh_evidence(picture))
             held = decision.action == int(CoopAction.HOLD)
@@ -153,7 +156,7 @@ class PassiveFusion:
             self.stats.late_bearings += int(late.sum())
             self.stats.late_used += int(used[late].sum())
             seed = ~explained & ~late & (bearings.time >= self.initiator.time)
-            self.on_unassociated(tr, reports.take(bearings.index[seed]))
+            self._initiate(tr, bearings.take(seed))
         deleted = np.concatenate([out.deleted, self._drop_implausible()])
         self.binder.forget_tracks(deleted)
         self._annotate()
@@ -183,13 +186,15 @@ class PassiveFusion:
             return np.zeros(0, np.int64)
         active = [int(k) for k in (SensorKind.RADAR, SensorKind.ADSB, SensorKind.REMOTE_ID)]
         recent = tr.time - tr.kind_time[live][:, active].max(axis=1)
-        passive_only = recent > tr.config.sensor_mask_window_s
+        live = live[recent > tr.config.sensor_mask_window_s]  # passive-only tracks
+        if live.size == 0:
+            return np.zeros(0, np.int64)
         up = tr.catalog.frame.up(tr.x[live, :3])
         v = tr.x[live, 3:]
         v_h = v - np.sum(v * up, axis=1)[:, None] * up
         fast = np.linalg.norm(v_h, axis=1) > self.passive_max_speed_mps
         lost = horizontal_major_sigma(tr.P[live, :3, :3], up) > self.passive_max_sigma_m
-        gone = live[passive_only & (fast | lost)]
+        gone = live[fast | lost]
         tr.alive[gone] = False
         return np.asarray(tr.track_id[gone], dtype=np.int64)
 
@@ -249,7 +254,10 @@ class PassiveFusion:
     # -- hooks -----------------------------------------------------------------------------
     def on_unassociated(self, tracker: Tracker, reports: Reports) -> None:
         """Leftover bearings: try to initiate; births join the tracker (confirmed)."""
-        b = bearings_from_reports(reports, self.sensors)
+        self._initiate(tracker, bearings_from_reports(reports, self.sensors))
+
+    def _initiate(self, tracker: Tracker, b: Bearings) -> None:
+        """Feed bearings ``b`` to the initiator; its births join the tracker (confirmed)."""
         if len(b) == 0:
             return
         self.stats.leftovers += len(b)
