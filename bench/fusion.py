@@ -556,6 +556,11 @@ class CountryRow(msgspec.Struct, kw_only=True):
     gospa: float | None = None
     gospa_per_target: float | None = None
     share_tracked: float | None = None
+    detectable: int = 0
+    """Targets with at least one labelled report."""
+    detectable_tracked: int = 0
+    """Of those, ever paired with a confirmed track (c = 100 m)."""
+    detect_to_track_median_s: float | None = None
     error: str | None = None
 
 
@@ -565,6 +570,7 @@ def score_country(row: CountryRow, folder: Path, out_dir: Path) -> CountryRow:
     s = row.stats
     st = read_stage_stats(out_dir)
     cpu = st.cpu_s if st is not None and st.cpu_s > 0 else None
+    det = rep.detectability
     n = sum(r.n_targets for r in rep.per_class)
     tracked = sum(r.n_tracked for r in rep.per_class)
     return msgspec.structs.replace(
@@ -577,6 +583,9 @@ def score_country(row: CountryRow, folder: Path, out_dir: Path) -> CountryRow:
         gospa=rep.gospa.mean,
         gospa_per_target=rep.gospa.per_target,
         share_tracked=tracked / n if n else None,
+        detectable=det.n_detectable if det else 0,
+        detectable_tracked=det.n_detectable - det.never_tracked if det else 0,
+        detect_to_track_median_s=det.median_s if det else None,
     )
 
 

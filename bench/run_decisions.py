@@ -164,7 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
     ap.add_argument("--markdown", action="store_true", help="with --show: Markdown tables")
     a = ap.parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 220)
+    wide = 400 if a.markdown else 220
+    console = Console(width=None if sys.stdout.isatty() and not a.markdown else wide)
     if a.show is not None:
         try:
             shown = msgspec.json.decode(a.show.read_bytes(), type=DecisionResults)

@@ -287,7 +287,8 @@ def country_table(rows: Sequence[CountryRow]) -> Table:
     cols = (
         "run", "stages", "reports", "reports/s wall/CPU (≥20,000)", "x real time wall/CPU (>1)",
         "ms/batch mean/p95",
-        "peak MiB", "targets", "GOSPA m", "m/target", "tracked", "note",
+        "peak MiB", "targets", "GOSPA m", "m/target", "tracked", "detected: ever tracked",
+        "detect->track s", "note",
     )  # fmt: skip
     for c in cols:
         t.add_column(c, justify="left" if c in ("run", "stages", "note") else "right")
@@ -305,6 +306,8 @@ def country_table(rows: Sequence[CountryRow]) -> Table:
             num(r.gospa),
             num(r.gospa_per_target, 1),
             pct(r.share_tracked),
+            f"{r.detectable_tracked}/{r.detectable}",
+            num(r.detect_to_track_median_s, 1),
             f"error: {r.error}" if r.error else "",
         )
     return t
@@ -376,7 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
     ap.add_argument("--markdown", action="store_true", help="with --show: Markdown tables")
     a = ap.parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 220)
+    wide = 400 if a.markdown else 220
+    console = Console(width=None if sys.stdout.isatty() and not a.markdown else wide)
     if a.show is not None:
         try:
             shown = msgspec.json.decode(a.show.read_bytes(), type=FusionResults)
