@@ -53,6 +53,7 @@ from skyfuse.tracking.filters import (
     mahalanobis2,
     mode_transition,
 )
+from skyfuse.tracking.formation import FormationMemory, sharing_pairs
 from skyfuse.tracking.models import MeasurementModel, Measurements, default_models
 
 F64 = NDArray[np.float64]
@@ -163,6 +164,12 @@ class Tracker:
         """False-report density per sensor in its model's measurement space (editable)."""
         self._sojourn = np.array([c.sojourn_cruise_s, c.sojourn_manoeuvre_s])
         self._q = np.array([[c.q_cruise_h, c.q_cruise_v], [c.q_manoeuvre_h, c.q_manoeuvre_v]])
+        self.formation: FormationMemory | None = (
+            FormationMemory(c.formation_time_constant_s, c.formation_max_gap_s)
+            if c.formation_time_constant_s > 0.0
+            else None
+        )
+        """Offsets between neighbouring tracks, for the assignment cost (`tracking.formation`)."""
         self.time = -np.inf
         self.next_id = 1
         self._alloc(64)
@@ -225,6 +232,8 @@ class Tracker:
         snap: dict[str, object] = {k: getattr(self, k).copy() for k in self._ARRAYS}
         snap["time"] = float(self.time)
         snap["next_id"] = int(self.next_id)
+        if self.formation is not None:
+            snap["formation"] = self.formation.state()
         return snap
 
     def restore(self, snap: Mapping[str, object]) -> None:
@@ -235,6 +244,9 @@ class Tracker:
             getattr(self, k)[...] = np.asarray(snap[k])
         self.time = float(snap["time"])  # type: ignore[arg-type]
         self.next_id = int(snap["next_id"])  # type: ignore[call-overload]
+        formation = snap.get("formation")
+        if self.formation is not None and isinstance(formation, Mapping):
+            self.formation.load(formation)
 
     def live(self) -> IDX:
         """Slot indices of the live tracks."""
@@ -427,7 +439,15 @@ class Tracker:
             chosen = assign(ti, pj, -p, idx.size, m) & (p >= c.nnjpda_min_prob)
             weight = p[chosen]
         else:
-            chosen = assign(ti, pj, -log_w, idx.size, m)
+            cost = -log_w
+            pairs = self._formation_pairs(idx, ti, pj, m)
+            if pairs is not None:
+                # The anchor re-ranks plots; whether a pair is worth taking stays the filter's.
+                gain = self._formation_cost_gain(
+                    idx, ti, pj, nu[keep], Si[keep], d2, meas, model, pairs
+                )
+                cost = np.where(cost < 0.0, np.minimum(cost - gain, -1e-9), cost - gain)
+            chosen = assign(ti, pj, cost, idx.size, m)
             weight = np.ones(int(chosen.sum()))
         a_slot = idx[ti[chosen]]
         b = pj[chosen]
@@ -446,6 +466,8 @@ class Tracker:
             self.stats.associated += int(a_slot.size)
             self.stats.nis_sum += float(d2[chosen].sum())
             self.stats.nis_count += int(a_slot.size)
+        if c.association == "gnn" and self.formation is not None:
+            self._formation_update(t, idx, ti, pj, m)
         if kind == SensorKind.RADAR:
             self._miss_penalty(idx, a_slot, s)
         assoc = Associations(sub.det_id[b].astype(np.int64), self.track_id[a_slot].copy(), weight)
@@ -462,6 +484,71 @@ class Tracker:
                 if self.hooks.on_unassociated is not None:
                     self.hooks.on_unassociated(self, sub.take(leftover))
         return assoc
+
+    def _formation_pairs(self, idx: IDX, ti: IDX, pj: IDX, m: int) -> tuple[IDX, IDX, IDX] | None:
+        """Shown tracks that share a gated plot and fly alike (velocity difference within
+        ``formation_velocity_chi2`` of their summed velocity covariances): (indices into idx
+        involved, pair a, pair b local to them), or None."""
+        if self.formation is None or ti.size == 0:
+            return None
+        pa, pb = sharing_pairs(ti, pj, idx.size, m)
+        shown = self.status[idx] != TrackStatus.TENTATIVE
+        sa, sb = idx[pa], idx[pb]
+        dv2 = mahalanobis2(self.x[sa, 3:] - self.x[sb, 3:], self.P[sa, 3:, 3:] + self.P[sb, 3:, 3:])
+        sel = shown[pa] & shown[pb] & (dv2 <= self.config.formation_velocity_chi2)
+        if not sel.any():
+            return None
+        pa, pb = pa[sel], pb[sel]
+        inv, local = np.unique(np.concatenate([pa, pb]), return_inverse=True)
+        return inv, local[: pa.size], local[pa.size :]
+
+    def _formation_cost_gain(
+        self,
+        idx: IDX,
+        ti: IDX,
+        pj: IDX,
+        nu: F64,
+        Si: F64,
+        d2: F64,
+        meas: Measurements,
+        model: MeasurementModel,
+        pairs: tuple[IDX, IDX, IDX],
+    ) -> F64:
+        """Log-likelihood gain (k,) of each gated pair when its track sits at its formation anchor.
+
+        ``0.5 (d2 - d2_anchor)`` with the pair's own innovation covariance (association only).
+        """
+        assert self.formation is not None
+        inv, la, lb = pairs
+        slots = idx[inv]
+        xs = self.x[slots]
+        up = self.catalog.frame.up(xs[:, :3]).reshape(-1, 3)
+        anchor = self.formation.anchors(self.track_id[slots], xs[:, :3], xs[:, 3:], up, la, lb)
+        where = np.full(idx.size, -1, np.intp)
+        where[inv] = np.arange(inv.size)
+        k = np.flatnonzero(where[ti] >= 0)
+        gain = np.zeros(ti.size)
+        if k.size == 0:
+            return gain
+        xa = self.x[idx[ti[k]]].copy()
+        xa[:, :3] = anchor[where[ti[k]]]
+        zhat, _ = model.predict(xa, meas.sensor[pj[k]], self.catalog)
+        nu_a = model.residual(meas.z[pj[k]], zhat)
+        d2_a = np.einsum("ki,kij,kj->k", nu_a, Si[k], nu_a)
+        gain[k] = 0.5 * (d2[k] - d2_a)
+        return gain
+
+    def _formation_update(self, t: float, idx: IDX, ti: IDX, pj: IDX, m: int) -> None:
+        """Blend the updated offsets of neighbouring shown tracks into the formation memory."""
+        assert self.formation is not None
+        pairs = self._formation_pairs(idx, ti, pj, m)
+        if pairs is None:
+            return
+        inv, la, lb = pairs
+        slots = idx[inv]
+        xs = self.x[slots]
+        up = self.catalog.frame.up(xs[:, :3]).reshape(-1, 3)
+        self.formation.update(t, self.track_id[slots], xs[:, :3], xs[:, 3:], up, la, lb)
 
     def _miss_penalty(self, idx: IDX, hit: IDX, s: int) -> None:
         """Add ``ln(1 - Pd)`` to the score of tracks inside sensor s's coverage that got no plot.
