@@ -202,3 +202,14 @@ def test_wide_area_two_regions_1000_km_apart() -> None:
                 assert len(pic) == 2
                 late_err.extend(d.min(axis=0).tolist())
     assert np.median(late_err) < 250.0
+
+
+def test_candidate_faster_than_a_drone_is_not_confirmed() -> None:
+    """The same crossing at 120 m/s (above ``confirm_max_speed_mps``, 80): the bearings form a
+    consistent candidate, but it is never confirmed; at 50 m/s it is (see above)."""
+    sensors = acoustic_grid(3, 2, 3000.0)
+    fast = Drones(
+        np.array([[-1000.0, 1500.0, 700.0]]), np.array([[120.0, 0.0, 0.0]]), np.array([115.0])
+    )
+    _, _, pics = _run(sensors, fast, 60.0)
+    assert all(len(p) == 0 for p in pics)
