@@ -33,12 +33,16 @@ class TrackerConfig:
             whose gates share a plot (`tracking.formation`); the GNN cost then measures each
             plot from the track's formation anchor (own prediction averaged with the positions
             its neighbours and their remembered offsets predict). Association only; 0 disables.
-            raid-10x100 (with ambiguity_inflation 0.3): seed 1 247 -> 154 ID switches, seed 2
-            129 -> 107 (20 s: 184 / 115; 3 s: 159 / 104); raid-10x300 27 -> 35 (noise level).
+            raid-10x100 seeds 1-4 with ambiguity_inflation 0.3: 757 -> 528 ID switches in all
+            (5 s; 20 s and 3 s do about as well on seeds 1-2, 2 s worse).
         formation_max_gap_s: a pair's offset is forgotten after this long without a shared plot.
         formation_velocity_chi2: only tracks whose velocities agree (chi-square of the velocity
             difference on the summed velocity covariances, 3 dof: 16.3 = 99.9 %) count as a
             formation; converged crossing tracks do not (26 m/s apart at 30 deg and 50 m/s).
+        formation_max_offset_m: only tracks at most this far apart (m) are paired: a heading
+            error of a few degrees turns a long offset into tens of metres of anchor error
+            (raid-10x300 seeds 1-3: 69 ID switches with no limit, 49 at 200 m, 57 without the
+            formation memory; raid-10x100 seeds 1-4: 578 with no limit, 528 at 200 m).
         gate_chi2: Mahalanobis gate in measurement space (3 dof: 16.3 = 99.9 %).
         gate_sigmas: spatial pre-gate radius in standard deviations of track + plot spread.
         max_gate_radius_m: cap on the spatial pre-gate radius.
@@ -84,6 +88,7 @@ class TrackerConfig:
     formation_time_constant_s: float = 5.0
     formation_max_gap_s: float = 5.0
     formation_velocity_chi2: float = 16.3
+    formation_max_offset_m: float = 200.0
     gate_chi2: float = 16.0
     gate_sigmas: float = 5.0
     max_gate_radius_m: float = 3000.0
@@ -122,6 +127,7 @@ class TrackerConfig:
             "max_position_sigma_m",
             "formation_max_gap_s",
             "formation_velocity_chi2",
+            "formation_max_offset_m",
         )
         for name in positive:
             if not getattr(self, name) > 0.0:

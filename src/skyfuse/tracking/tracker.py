@@ -495,7 +495,13 @@ class Tracker:
         shown = self.status[idx] != TrackStatus.TENTATIVE
         sa, sb = idx[pa], idx[pb]
         dv2 = mahalanobis2(self.x[sa, 3:] - self.x[sb, 3:], self.P[sa, 3:, 3:] + self.P[sb, 3:, 3:])
-        sel = shown[pa] & shown[pb] & (dv2 <= self.config.formation_velocity_chi2)
+        near = np.linalg.norm(self.x[sa, :3] - self.x[sb, :3], axis=1)
+        sel = (
+            shown[pa]
+            & shown[pb]
+            & (dv2 <= self.config.formation_velocity_chi2)
+            & (near <= self.config.formation_max_offset_m)
+        )
         if not sel.any():
             return None
         pa, pb = pa[sel], pb[sel]
