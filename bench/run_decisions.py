@@ -40,6 +40,8 @@ SCENARIOS: Final = ("birds-500", "night-raid")
 QUICK_DURATION_S: Final = {"birds-500": 60.0, "night-raid": 180.0}
 """--quick: shorter scenarios (s); the full run uses the presets' own durations."""
 CLASSIFIERS: Final = ("learned", "rules")
+NO_TRACKS: Final = "no confirmed track in the whole run"
+"""Error of a run whose pipeline never showed a track (scenarios here always have targets)."""
 
 
 class DecisionResults(msgspec.Struct, kw_only=True):
@@ -70,6 +72,8 @@ def decision_rows(
                 stats = run_one(folder, out, cfg, progress, f"{name} {clf}")
                 row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
                 row = score_decisions(row, folder, out)
+                if stats.max_tracks == 0:
+                    row = msgspec.structs.replace(row, error=NO_TRACKS)
             except (WorkerError, OSError, ValueError, RuntimeError) as e:
                 row = msgspec.structs.replace(row, error=f"{type(e).__name__}: {e}")
             rows.append(row)

@@ -61,6 +61,8 @@ QUICK_COUNTRY_S: Final = 60.0
 QUICK_MIX_DROPS: Final = ("acoustic", "rf_df")
 
 RESULTS_SCHEMA: Final = 1
+NO_TRACKS: Final = "no confirmed track in the whole run"
+"""Error of a mixed-region run whose pipeline never showed a track."""
 
 R = TypeVar("R")
 
@@ -154,7 +156,8 @@ def mixed_table_rows(cache: Path, quick: bool, progress: Progress, task: TaskID)
             out = cache / "runs" / "fusion" / key
             stats = run_one(folder, out, StageConfig(stage="pipeline"), progress, f"mixed {label}")
             row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
-            return score_mix(row, folder, out / "tracks.csv")
+            row = score_mix(row, folder, out / "tracks.csv")
+            return msgspec.structs.replace(row, error=NO_TRACKS) if stats.max_tracks == 0 else row
 
         rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
         progress.advance(task)
