@@ -9,8 +9,11 @@ contested association components only).
 One step, per batch time t:
 1. predict every live track to t (IMM interaction + per-mode constant-velocity prediction);
 2. for each sensor in the batch: measure (model registry by sensor kind), spatial gate (cKDTree),
-   Mahalanobis gate in measurement space, associate (GNN or NN-JPDA per component), update the
-   IMM (one EKF per mode, Joseph form), initiate tracks from leftover plots (one-point);
+   Mahalanobis gate in measurement space, associate (GNN or NN-JPDA per component; the GNN
+   cost of tracks flying in formation is measured from their formation anchors,
+   `tracking.formation`), update the IMM (one EKF per mode, Joseph form; a contested track's
+   measurement noise grows by the association spread, `association.association_spread`),
+   initiate tracks from leftover plots (one-point);
 3. manage: confirm on the track score (log-likelihood ratio), coast, delete, merge duplicates.
 
 Seams for other sensor kinds (`skyfuse.tracking.passive`): the ``models`` registry
