@@ -410,3 +410,29 @@ def test_passive_only_track_faster_than_a_drone_is_deleted() -> None:
     assert slow not in out.deleted.tolist()
     assert fast not in out.picture.track_id.tolist()
     assert slow in out.picture.track_id.tolist()
+
+
+def test_bearing_updates_are_reported_as_associations(mixed_scenario: Path) -> None:
+    """Bearings that update tracks appear in `TrackerOutput.associations` (the classifier reads
+    the engine notes, RF emissions and EO/IR scores of those reports)."""
+    from skyfuse.core.kinds import BEARING_KINDS
+    from skyfuse.scenario import read_tracker_inputs
+    from skyfuse.tracking import Tracker
+    from skyfuse.tracking.passive import register_passive
+
+    inp = read_tracker_inputs(mixed_scenario)
+    tracker = Tracker(inp.catalog)
+    fusion = register_passive(tracker)
+    kind_of = {
+        int(d): int(inp.catalog.kind[s])
+        for d, s in zip(inp.reports.det_id, inp.reports.sensor, strict=True)
+    }
+    bearing_assoc = 0
+    for batch in inp.reports.batches_by_time():
+        out = fusion.process(batch)
+        live = set(out.picture.track_id.tolist()) | set(out.deleted.tolist())
+        for d, t in zip(out.associations.det_id, out.associations.track_id, strict=True):
+            if kind_of[int(d)] in {int(k) for k in BEARING_KINDS}:
+                bearing_assoc += 1
+                assert int(t) in live
+    assert bearing_assoc > 20

@@ -21,6 +21,7 @@ own arrays are updated in place only through its public attributes (``x``, ``P``
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +29,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import chi2 as chi2_dist
 
 from skyfuse.core.kinds import SensorKind
-from skyfuse.core.picture import Picture, TrackerOutput, TrackStatus
+from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
 from skyfuse.core.reports import Reports
 from skyfuse.tracking.filters import imm_combine
 from skyfuse.tracking.passive.bearings import Bearings, BearingSensors, bearings_from_reports
@@ -151,7 +152,15 @@ class PassiveFusion:
         late = bearings.time < tr.time
         out = tr.process(reports.take(keep) if not keep.all() else reports)
         if self.direct and len(bearings):
-            used, explained = bearing_update(tr, bearings, self._late_gate, self.min_gain)
+            used, explained, track_of = bearing_update(tr, bearings, self._late_gate, self.min_gain)
+            # Bearing updates are associations too: the classifier reads engine notes, RF
+            # emissions and EO/IR class scores of the reports that updated each track.
+            assoc = Associations(
+                np.concatenate([out.associations.det_id, reports.det_id[bearings.index[used]]]),
+                np.concatenate([out.associations.track_id, track_of[used]]),
+                np.concatenate([out.associations.weight, np.ones(int(used.sum()))]),
+            )
+            out = TrackerOutput(out.picture, assoc, out.deleted)
             self.stats.direct_used += int(used[~late].sum())
             self.stats.late_bearings += int(late.sum())
             self.stats.late_used += int(used[late].sum())
@@ -287,8 +296,18 @@ class PassiveFusion:
         b = bearings_from_reports(reports.take(is_b), self.sensors)
         self.stats.late_bearings += len(b)
         if len(b):
-            used, _ = bearing_update(tracker, b, self._late_gate, self.min_gain)
+            used = bearing_update(tracker, b, self._late_gate, self.min_gain).used
             self.stats.late_used += int(used.sum())
+
+
+class BearingUse(NamedTuple):
+    """What `bearing_update` did with each bearing: ``used`` (it updated a track), ``explained``
+    (it gated with some track, so it must not seed a new one), ``track_id`` (the track it
+    updated, -1 if none)."""
+
+    used: NDArray[np.bool_]
+    explained: NDArray[np.bool_]
+    track_id: NDArray[np.int64]
 
 
 def bearing_update(
@@ -297,7 +316,7 @@ def bearing_update(
     gate: dict[int, float],
     min_gain: float = 0.5,
     max_rounds: int = 8,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+) -> BearingUse:
     """Update the tracker's live tracks with bearings of any age.
 
     Returns ``(used, explained)`` masks over the bearings: used for an update, and gated with
@@ -323,16 +342,17 @@ def bearing_update(
     """
     used = np.zeros(len(b), bool)
     explained = np.zeros(len(b), bool)
+    track_of = np.full(len(b), -1, np.int64)
     idx = tracker.live()
     idx = idx[tracker.status[idx] != int(TrackStatus.TENTATIVE)]
     if idx.size == 0 or len(b) == 0:
-        return used, explained
+        return BearingUse(used, explained, track_of)
     reach = np.where(np.isfinite(b.max_range), b.max_range, 1e5) + 600.0
     tree = cKDTree(tracker.x[idx, :3])
     near = tree.query_ball_point(b.origin, reach)
     counts = np.array([len(a) for a in near], dtype=np.intp)
     if counts.sum() == 0:
-        return used, explained
+        return BearingUse(used, explained, track_of)
     ti = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
     bi = np.repeat(np.arange(len(b)), counts)
     n_sensors = max(len(tracker.catalog), 1)
@@ -349,12 +369,13 @@ def bearing_update(
         win = cand[first]
         _update_with_bearings(tracker, idx[ti[win]], b.take(bi[win]))
         used[bi[win]] = True
+        track_of[bi[win]] = tracker.track_id[idx[ti[win]]]
         # Next round: the other gated bearings of sensors that have not fed that track yet.
         taken = ti[win].astype(np.int64) * n_sensors + b.sensor[bi[win]]
         key = ti.astype(np.int64) * n_sensors + b.sensor[bi]
         rest = ~used[bi] & ~np.isin(key, taken)
         ti, bi = ti[rest], bi[rest]
-    return used, explained
+    return BearingUse(used, explained, track_of)
 
 
 def _gate_bearings(
