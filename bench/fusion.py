@@ -45,7 +45,6 @@ from bench.measure import (
 )
 from skyfuse.alerting import Alert, AlertLog
 from skyfuse.core.errors import InputError
-from skyfuse.core.picture import ClassBeliefs, TrackerOutput
 from skyfuse.core.reports import Reports
 from skyfuse.eval import EvalReport, ScoringRun, evaluate, prepare
 from skyfuse.eval.metrics import (
@@ -54,12 +53,11 @@ from skyfuse.eval.metrics import (
     target_classes,
     tracked_mask,
 )
-from skyfuse.outputs.tracks import TRACK_EXTRA_COLUMNS, PictureRows, picture_rows
+from skyfuse.outputs.tracks import TRACK_EXTRA_COLUMNS, PictureRows
 from skyfuse.pipeline import Pipeline, PipelineConfig
 from skyfuse.scenario import TrackWriter, read_ground_truth, read_tracker_inputs, read_tracks
 from skyfuse.scenario.catalog import SensorCatalog
 from skyfuse.scenario.model import Context
-from skyfuse.tracking.passive import PassiveFusion, register_passive
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -112,12 +110,10 @@ class StageConfig:
 
 
 class FusedPipeline:
-    """`skyfuse.pipeline.Pipeline`'s stages with passive fusion in front of the classifier.
+    """`skyfuse.pipeline.Pipeline` configured for a benchmark stage.
 
-    `Pipeline` itself steps ``tracker.process``; here ``PassiveFusion.process`` (which runs the
-    tracker) replaces it when ``passive`` is set, so acoustic, RF-DF and EO/IR bearings and the
-    cooperative reports take part. The classifier, threat assessor and alert manager are
-    `Pipeline`'s own objects.
+    ``stage="tracker"``: tracker (+ passive fusion when ``passive``) only; ``"pipeline"``: also the
+    classifier, threat assessment and alerts.
     """
 
     def __init__(self, catalog: SensorCatalog, context: Context, config: StageConfig) -> None:
@@ -126,32 +122,19 @@ class FusedPipeline:
         self.pipe = Pipeline(
             catalog,
             context,
-            PipelineConfig(classify=full, learned_model=config.learned_model, assess_threats=full),
+            PipelineConfig(
+                passive=config.passive,
+                classify=full,
+                learned_model=config.learned_model,
+                assess_threats=full,
+            ),
         )
-        self.fusion: PassiveFusion | None = (
-            register_passive(self.pipe.tracker) if config.passive else None
-        )
-        self._next_threat = -float("inf")
+        self.fusion = self.pipe.fusion
 
     def step(self, batch: Reports) -> tuple[PictureRows, list[Alert]]:
         """One batch of reports sharing one time -> the operator's rows and new alerts."""
-        out: TrackerOutput = (
-            self.fusion.process(batch)
-            if self.fusion is not None
-            else self.pipe.tracker.process(batch)
-        )
-        pic = out.picture
-        clf = self.pipe.classifier
-        beliefs = clf.update(out, batch) if clf is not None else None
-        alerts: list[Alert] = []
-        threat = self.pipe.threat
-        if threat is not None and pic.time >= self._next_threat:
-            self._next_threat = pic.time + self.pipe.config.threat_period_s
-            uniform = ClassBeliefs.uniform(pic.time, pic.track_id)
-            assessed = threat.assess(pic, beliefs if beliefs is not None else uniform)
-            if self.pipe.alerts is not None:
-                alerts = self.pipe.alerts.update(assessed)
-        return picture_rows(pic, beliefs), alerts
+        res = self.pipe.step(batch)
+        return res.rows, res.alerts
 
 
 def run_stages(

@@ -34,6 +34,8 @@ from skyfuse.tracking.passive import register_passive
 class PipelineConfig:
     """Which stages run and how.
 
+    ``passive``: fuse bearings (acoustic, RF-DF, EO/IR) and cooperative reports through
+    `skyfuse.tracking.passive`; without it the tracker sees radar and cooperative positions only.
     ``learned_model``: use the shipped learned classifier next to the Bayesian rules.
     ``assess_threats``: run threat assessment and alerts.
     ``threat_period_s``: assess threats at most this often (s of scenario time); the picture and
@@ -42,6 +44,7 @@ class PipelineConfig:
     """
 
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    passive: bool = True
     classify: bool = True
     learned_model: bool = True
     assess_threats: bool = True
@@ -73,7 +76,7 @@ class Pipeline:
         # Passive and cooperative fusion wraps the tracker: bearings (acoustic, RF, EO/IR) with
         # propagation delay and late reports, bearing-only initiation, static emitters, and
         # cooperative identities with spoof screening.
-        self.fusion = register_passive(self.tracker)
+        self.fusion = register_passive(self.tracker) if self.config.passive else None
         self.classifier = (
             Classifier(catalog, model=load_default_model() if self.config.learned_model else None)
             if self.config.classify
@@ -88,7 +91,7 @@ class Pipeline:
     def step(self, batch: Reports) -> StepResult:
         """Process one batch of reports sharing one time."""
         t0 = _time.perf_counter()
-        out = self.fusion.process(batch)
+        out = (self.fusion or self.tracker).process(batch)
         pic = out.picture
         if self.classifier is not None:
             beliefs = self.classifier.update(out, batch)
