@@ -133,11 +133,19 @@ def code_version(repo: Path) -> str | None:
     return out.stdout.strip() or None
 
 
+_ROOT_PREFIX = (str(Path(__file__).resolve().parents[1]) + "/").encode()
+
+
+def portable(blob: bytes) -> bytes:
+    """Result JSON with paths relative to the project root (no machine-specific prefixes)."""
+    return blob.replace(_ROOT_PREFIX, b"")
+
+
 def write_results(results: BenchResults, out_dir: Path) -> Path:
     """Write ``<out_dir>/<YYYYmmdd-HHMM>-<label>.json`` and ``latest.json``; return the first."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.fromisoformat(results.created_utc).strftime("%Y%m%d-%H%M")
-    blob = msgspec.json.format(msgspec.json.encode(results))
+    blob = portable(msgspec.json.format(msgspec.json.encode(results)))
     path = out_dir / f"{stamp}-{results.label}.json"
     path.write_bytes(blob)
     (out_dir / "latest.json").write_bytes(blob)

@@ -45,7 +45,7 @@ from bench.fusion import (
     worker_command,
 )
 from bench.measure import RunStats
-from bench.report import HostInfo, host_info
+from bench.report import HostInfo, host_info, portable
 from bench.run import REPO_ROOT, WorkerError, run_worker
 
 TABLES: Final = ("acoustic", "mixed", "country")
@@ -349,7 +349,7 @@ def write_results_json(
     ``created_utc``) and ``<out_dir>/<prefix>-latest.json``; return the first path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.fromisoformat(created_utc).strftime("%Y%m%d-%H%M")
-    blob = msgspec.json.format(msgspec.json.encode(res))
+    blob = portable(msgspec.json.format(msgspec.json.encode(res)))
     path = out_dir / f"{stamp}-{prefix}-{label}.json"
     path.write_bytes(blob)
     (out_dir / f"{prefix}-latest.json").write_bytes(blob)
