@@ -133,12 +133,15 @@ def code_version(repo: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-_ROOT_PREFIX = (str(Path(__file__).resolve().parents[1]) + "/").encode()
+_ROOT = Path(__file__).resolve().parents[1]
+_ROOT_PREFIX = (str(_ROOT) + "/").encode()
+_SHARED_PREFIX = (str(_ROOT.parent / "shared") + "/").encode()
 
 
 def portable(blob: bytes) -> bytes:
-    """Result JSON with paths relative to the project root (no machine-specific prefixes)."""
-    return blob.replace(_ROOT_PREFIX, b"")
+    """Result JSON with paths relative to the project root (no machine-specific prefixes):
+    the project's own files as ``bench/...``, shared data as ``../shared/...``."""
+    return blob.replace(_ROOT_PREFIX, b"").replace(_SHARED_PREFIX, b"../shared/")
 
 
 def write_results(results: BenchResults, out_dir: Path) -> Path:
