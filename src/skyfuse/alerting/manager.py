@@ -15,6 +15,7 @@ arrival closer than ``escalate_eta_s``, or class confidence reaching ``escalate_
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -158,6 +159,29 @@ def _r(x: float | None, nd: int = 1) -> float | None:
     return None if v is None else round(v, nd)
 
 
+def _scoring_or_tracked(
+    score: F64,
+    clear_at: float,
+    place_ids: Sequence[str],
+    place: NDArray[np.intp],
+    track_id: NDArray[np.int64],
+    tracked: frozenset[tuple[str, int]],
+) -> NDArray[np.bool_]:
+    """Mask of (place, track) pairs scoring at least ``clear_at`` or already holding an alert
+    state (``tracked``: (site or border id, track id)), so an open alert sees its score fall
+    rather than its pair vanish."""
+    high = np.asarray(score >= clear_at, dtype=bool)
+    if tracked:
+        high |= np.array(
+            [
+                (place_ids[j], t) in tracked
+                for j, t in zip(place.tolist(), track_id.tolist(), strict=True)
+            ],
+            dtype=bool,
+        ).reshape(len(high))
+    return high
+
+
 def site_candidates(
     threat: ThreatPicture,
     raise_at: float,
@@ -168,15 +192,7 @@ def site_candidates(
     ``tracked`` ((site id, track id) with an alert state), so an open alert sees its score fall
     below ``clear_at`` rather than vanish."""
     s, tr, ctx = threat.sites, threat.tracks, threat.context
-    high = s.p_threat >= clear_at
-    if tracked:
-        high |= np.array(
-            [
-                (ctx.site_id[j], t) in tracked
-                for j, t in zip(s.site.tolist(), s.track_id.tolist(), strict=True)
-            ],
-            dtype=bool,
-        ).reshape(len(s))
+    high = _scoring_or_tracked(s.p_threat, clear_at, ctx.site_id, s.site, s.track_id, tracked)
     keep = np.flatnonzero(high)
     if not len(keep):
         return []
@@ -255,15 +271,7 @@ def border_candidates(
     ``max_eta_s``) scoring at least ``clear_at`` or with an alert state (``tracked``: (border
     id, track id)). Sensor kinds are left out for partners that redact."""
     bc, tr, ctx = threat.borders, threat.tracks, threat.context
-    high = bc.p_cross >= clear_at
-    if tracked:
-        high |= np.array(
-            [
-                (ctx.border_id[j], t) in tracked
-                for j, t in zip(bc.border.tolist(), bc.track_id.tolist(), strict=True)
-            ],
-            dtype=bool,
-        ).reshape(len(bc))
+    high = _scoring_or_tracked(bc.p_cross, clear_at, ctx.border_id, bc.border, bc.track_id, tracked)
     keep = np.flatnonzero(high & (bc.eta_s <= max_eta_s))
     if not len(keep):
         return []
