@@ -10,7 +10,6 @@ vs bird, decoy vs attack drone, false site alerts per hour, site and border warn
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -20,21 +19,27 @@ from typing import Final
 import msgspec
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
     Progress,
     TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
 )
 from rich.table import Table
 
-from bench.cases import DEFAULT_CACHE, BenchCase, scenario_folder
+from bench.cases import BenchCase, scenario_folder
 from bench.decisions import LEAD_TARGET_S, DecisionRow, PairAccuracy, score_decisions
 from bench.fusion import StageConfig
 from bench.report import HostInfo, host_info
-from bench.run import REPO_ROOT, WorkerError
-from bench.run_fusion import emit, num, pct, run_one, write_results_json
+from bench.run import WorkerError
+from bench.run_fusion import (
+    emit,
+    num,
+    pct,
+    results_console,
+    results_parser,
+    run_one,
+    run_progress,
+    show_saved,
+    write_results_json,
+)
 
 SCENARIOS: Final = ("birds-500", "night-raid")
 QUICK_DURATION_S: Final = {"birds-500": 60.0, "night-raid": 180.0}
@@ -153,31 +158,13 @@ def print_results(console: Console, res: DecisionResults, *, markdown: bool = Fa
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line (see ``--help``)."""
-    ap = argparse.ArgumentParser(
-        prog="python -m bench.run_decisions",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    ap.add_argument("--quick", action="store_true", help="shorter scenarios (~5 min)")
-    ap.add_argument("--only", nargs="+", choices=SCENARIOS, metavar="SCENARIO", help="of SCENARIOS")
-    ap.add_argument(
-        "--out", type=Path, default=REPO_ROOT / "bench" / "results", metavar="DIR",
-        help="results folder (default bench/results)",
-    )  # fmt: skip
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
-    ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
-    ap.add_argument("--markdown", action="store_true", help="with --show: Markdown tables")
-    a = ap.parse_args(argv)
-    wide = 400 if a.markdown else 220
-    console = Console(width=None if sys.stdout.isatty() and not a.markdown else wide)
+    a = results_parser(
+        "python -m bench.run_decisions", __doc__, "shorter scenarios (~5 min)", SCENARIOS,
+        "SCENARIO",
+    ).parse_args(argv)  # fmt: skip
+    console = results_console(a.markdown)
     if a.show is not None:
-        try:
-            shown = msgspec.json.decode(a.show.read_bytes(), type=DecisionResults)
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
-            console.print(f"[red]--show {a.show}: {e}[/red]")
-            return 2
-        print_results(console, shown, markdown=a.markdown)
-        return 0
+        return show_saved(a.show, DecisionResults, console, print_results, a.markdown)
     scenarios = list(a.only) if a.only else list(SCENARIOS)
     res = DecisionResults(
         created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -185,14 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick=bool(a.quick),
         host=host_info(),
     )
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with run_progress(console) as progress:
         task = progress.add_task("runs", total=len(scenarios) * len(CLASSIFIERS))
         res.rows = decision_rows(a.cache, a.quick, scenarios, progress, task)
     print_results(console, res)

@@ -64,8 +64,6 @@ RESULTS_SCHEMA: Final = 1
 NO_TRACKS: Final = "no confirmed track in the whole run"
 """Error of a mixed-region run whose pipeline never showed a track."""
 
-R = TypeVar("R")
-
 
 class FusionResults(msgspec.Struct, kw_only=True):
     """A whole fusion-benchmark run (``<out>/<date>-fusion-<label>.json``)."""
@@ -365,15 +363,20 @@ def has_errors(res: FusionResults) -> bool:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line (see ``--help``)."""
+R = TypeVar("R")
+
+
+def results_parser(
+    prog: str, doc: str | None, quick_help: str, only: Sequence[str], only_metavar: str
+) -> argparse.ArgumentParser:
+    """The options both fusion and decision benchmarks take (see bench/FUSION.md)."""
     ap = argparse.ArgumentParser(
-        prog="python -m bench.run_fusion",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--quick", action="store_true", help="fewer runs, 60 s country (~5 min)")
-    ap.add_argument("--only", nargs="+", choices=TABLES, metavar="TABLE", help=f"of {TABLES}")
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument(
+        "--only", nargs="+", choices=only, metavar=only_metavar, help=f"of {tuple(only)}"
+    )
     ap.add_argument(
         "--out", type=Path, default=REPO_ROOT / "bench" / "results", metavar="DIR",
         help="results folder (default bench/results)",
@@ -381,17 +384,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
     ap.add_argument("--show", type=Path, metavar="JSON", help="print a saved results file")
     ap.add_argument("--markdown", action="store_true", help="with --show: Markdown tables")
-    a = ap.parse_args(argv)
-    wide = 400 if a.markdown else 220
-    console = Console(width=None if sys.stdout.isatty() and not a.markdown else wide)
+    return ap
+
+
+def results_console(markdown: bool) -> Console:
+    """A console wide enough for the tables (wider still for Markdown)."""
+    wide = 400 if markdown else 220
+    return Console(width=None if sys.stdout.isatty() and not markdown else wide)
+
+
+def show_saved(
+    path: Path,
+    typ: type[R],
+    console: Console,
+    printer: Callable[..., None],
+    markdown: bool,
+) -> int:
+    """Print a saved results file (exit status 0, or 2 if it cannot be read)."""
+    try:
+        shown = msgspec.json.decode(path.read_bytes(), type=typ)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
+        console.print(f"[red]--show {path}: {e}[/red]")
+        return 2
+    printer(console, shown, markdown=markdown)
+    return 0
+
+
+def run_progress(console: Console) -> Progress:
+    """The transient progress bar of a benchmark run."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line (see ``--help``)."""
+    a = results_parser(
+        "python -m bench.run_fusion", __doc__, "fewer runs, 60 s country (~5 min)", TABLES, "TABLE"
+    ).parse_args(argv)
+    console = results_console(a.markdown)
     if a.show is not None:
-        try:
-            shown = msgspec.json.decode(a.show.read_bytes(), type=FusionResults)
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as e:
-            console.print(f"[red]--show {a.show}: {e}[/red]")
-            return 2
-        print_results(console, shown, markdown=a.markdown)
-        return 0
+        return show_saved(a.show, FusionResults, console, print_results, a.markdown)
     tables = list(a.only) if a.only else list(TABLES)
     res = FusionResults(
         created_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -399,14 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick=bool(a.quick),
         host=host_info(),
     )
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with run_progress(console) as progress:
         if "acoustic" in tables:
             n = len(QUICK_ARRAYS if a.quick else FULL_ARRAYS) + 1
             task = progress.add_task("acoustic table", total=n)
