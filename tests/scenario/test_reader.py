@@ -101,6 +101,16 @@ BAD_LINES = [
         "det_id",
     ),
     (
+        '{"det_id": 99010, "time": 1.0, "sensor_id": "radar-0", "range_m": NaN, '
+        '"azimuth_deg": 1, "elevation_deg": 5}',
+        None,
+    ),
+    (
+        '{"det_id": 99011, "time": 1.0, "sensor_id": "radar-0", "range_m": 1e999, '
+        '"azimuth_deg": 1, "elevation_deg": 5}',
+        "range_m",
+    ),
+    (
         '{"det_id": 99009, "sensor_id": "radar-0", "range_m": 100, '
         '"azimuth_deg": 1, "elevation_deg": 5}',
         "time",
