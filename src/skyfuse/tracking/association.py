@@ -85,6 +85,10 @@ def components(ti: IDX, pj: IDX, n: int, m: int) -> tuple[int, IDX]:
     """
     if ti.size == 0:
         return 0, np.zeros(0, np.intp)
+    if np.bincount(ti).max() == 1 and np.bincount(pj).max() == 1:
+        # Every track gates at most one plot and vice versa (the common sparse case): each
+        # pair is its own component, no graph needed.
+        return int(ti.size), np.arange(ti.size, dtype=np.intp)
     g = coo_matrix((np.ones(ti.size), (ti, n + pj)), shape=(n + m, n + m))
     ncomp, labels = connected_components(g, directed=False)
     return int(ncomp), np.asarray(labels[ti], dtype=np.intp)

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -40,18 +39,32 @@ def sharing_pairs(ti: IDX, pj: IDX, n: int, m: int) -> tuple[IDX, IDX]:
     """Track pairs ``(a, b)``, ``a < b``, whose gates share at least one plot.
 
     Args:
-        ti, pj: (k,) gated (track, plot) pairs, track index < n, plot index < m.
+        ti, pj: (k,) distinct gated (track, plot) pairs, track index < n, plot index < m.
 
     Returns:
-        Two (p,) arrays of track indices.
+        Two (p,) arrays of track indices, sorted by ``(a, b)``, each pair once. Work grows
+        with the number of pairs of tracks per shared plot (nothing when no plot is shared).
     """
+    e = np.zeros(0, np.intp)
     if ti.size == 0:
-        e = np.zeros(0, np.intp)
         return e, e
-    inc = coo_matrix((np.ones(ti.size), (ti, pj)), shape=(n, m)).tocsr()
-    adj = (inc @ inc.T).tocoo()
-    upper = adj.row < adj.col
-    return adj.row[upper].astype(np.intp), adj.col[upper].astype(np.intp)
+    count = np.bincount(pj, minlength=m)
+    if count.max() < 2:
+        return e, e
+    shared = count[pj] >= 2
+    t, p = ti[shared], pj[shared]
+    order = np.lexsort((t, p))
+    t, p = t[order], p[order]
+    # Within each plot's run of tracks (sorted), pair every track with each one after it.
+    start = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    size = np.diff(np.r_[start, p.size])
+    rank = np.arange(p.size) - np.repeat(start, size)
+    after = np.repeat(size, size) - rank - 1
+    first = np.repeat(np.arange(p.size), after)
+    step = np.arange(first.size) - np.repeat(np.cumsum(after) - after, after)
+    a, b = t[first], t[first + 1 + step]
+    key = np.unique(a.astype(np.int64) * max(n, 1) + b)
+    return (key // max(n, 1)).astype(np.intp), (key % max(n, 1)).astype(np.intp)
 
 
 def heading_frames(v: F64, up: F64) -> tuple[F64, NDArray[np.bool_]]:

@@ -55,6 +55,12 @@ class Measurements:
     def __len__(self) -> int:
         return int(self.z.shape[0])
 
+    def take(self, idx: IDX) -> Measurements:
+        """The measurements at rows ``idx``."""
+        return Measurements(
+            self.z[idx], self.R[idx], self.point[idx], self.point_cov[idx], self.sensor[idx]
+        )
+
 
 class MeasurementModel(Protocol):
     """What the tracker needs from a sensor kind's measurement model."""

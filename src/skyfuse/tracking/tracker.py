@@ -66,6 +66,8 @@ IDX = NDArray[np.intp]
 N_MODES = 2
 _N_KINDS = len(SensorKind)
 _LOG_2PI = float(np.log(2.0 * np.pi))
+UP_REFRESH_M = 1000.0
+"""A track's cached local up vector is recomputed once it has moved this far (m)."""
 _DEFAULT_POSITION_CLUTTER_DENSITY = 1e-12
 """False cooperative reports per m^3 (cooperative sensors rarely report false positions)."""
 
@@ -127,6 +129,71 @@ def _radar_clutter_density(catalog: SensorCatalog) -> F64:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _PlotGroup:
+    """One batch's reports of the sensor kinds sharing one measurement model, measured."""
+
+    model: MeasurementModel
+    reports: Reports
+    meas: Measurements
+
+
+@dataclass(frozen=True, slots=True)
+class _Seeds:
+    """Leftover plots that may start tracks: working-frame points (k, 3) m, their covariances
+    (k, 3, 3) m^2, sensor indices and the sensors' ranks in the batch."""
+
+    point: F64
+    point_cov: F64
+    sensor: NDArray[np.int32]
+    rank: I64
+
+    @staticmethod
+    def empty() -> _Seeds:
+        return _Seeds(
+            np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0, np.int32), np.zeros(0, np.int64)
+        )
+
+    @staticmethod
+    def concat(parts: list[_Seeds]) -> _Seeds:
+        return _Seeds(
+            np.concatenate([p.point for p in parts]),
+            np.concatenate([p.point_cov for p in parts]),
+            np.concatenate([p.sensor for p in parts]),
+            np.concatenate([p.rank for p in parts]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Gated:
+    """Gated (track, plot) pairs: ``ti`` indexes the live tracks of the round, ``pj`` the plots;
+    ``d2`` squared Mahalanobis distance, ``nu (k, d)`` innovation, ``Si (k, d, d)`` inverse
+    innovation covariance, ``logdet`` its log-determinant (measurement space)."""
+
+    ti: IDX
+    pj: IDX
+    d2: F64
+    nu: F64
+    Si: F64
+    logdet: F64
+
+    @staticmethod
+    def empty(dim: int) -> _Gated:
+        e = np.zeros(0, np.intp)
+        return _Gated(e, e, np.zeros(0), np.zeros((0, dim)), np.zeros((0, dim, dim)), np.zeros(0))
+
+    def take(self, sel: IDX, plot_map: IDX) -> _Gated:
+        """The pairs ``sel``, with plot indices mapped through ``plot_map``."""
+        return _Gated(
+            self.ti[sel],
+            plot_map[self.pj[sel]],
+            self.d2[sel],
+            self.nu[sel],
+            self.Si[sel],
+            self.logdet[sel],
+        )
+
+
 class Tracker:
     """Online multi-target tracker over one scenario's sensors.
 
@@ -165,6 +232,21 @@ class Tracker:
             _DEFAULT_POSITION_CLUTTER_DENSITY,
         )
         """False-report density per sensor in its model's measurement space (editable)."""
+        self._coverage = np.array(
+            [
+                (
+                    s.coverage.min_range_m,
+                    s.coverage.max_range_m,
+                    s.coverage.min_elevation_deg,
+                    s.coverage.max_elevation_deg,
+                    s.coverage.azimuth_deg[0],
+                    (s.coverage.azimuth_deg[1] - s.coverage.azimuth_deg[0]) % 360.0 or 360.0,
+                )
+                for s in catalog.specs
+            ],
+            dtype=np.float64,
+        ).reshape(len(catalog), 6)
+        """Per sensor: min/max range (m), min/max elevation (deg), azimuth start, span (deg)."""
         self._sojourn = np.array([c.sojourn_cruise_s, c.sojourn_manoeuvre_s])
         self._q = np.array([[c.q_cruise_h, c.q_cruise_v], [c.q_manoeuvre_h, c.q_manoeuvre_v]])
         self.formation: FormationMemory | None = (
@@ -197,6 +279,8 @@ class Tracker:
         self.static = np.zeros(cap, bool)
         self.coop_id = np.full(cap, None, dtype=object)
         self.spoof_suspect = np.zeros(cap, bool)
+        self.up = np.tile(np.array([0.0, 0.0, 1.0]), (cap, 1))
+        self.up_at = np.full((cap, 3), np.nan)
 
     _ARRAYS = (
         "alive",
@@ -216,6 +300,8 @@ class Tracker:
         "static",
         "coop_id",
         "spoof_suspect",
+        "up",
+        "up_at",
     )
 
     def _grow(self, need: int) -> None:
@@ -244,7 +330,8 @@ class Tracker:
         cap = int(np.asarray(snap["alive"]).shape[0])
         self._alloc(cap)
         for k in self._ARRAYS:
-            getattr(self, k)[...] = np.asarray(snap[k])
+            if k in snap:  # (snapshots from before the local-up cache lack "up", "up_at")
+                getattr(self, k)[...] = np.asarray(snap[k])
         self.time = float(snap["time"])  # type: ignore[arg-type]
         self.next_id = int(snap["next_id"])  # type: ignore[call-overload]
         formation = snap.get("formation")
@@ -322,13 +409,20 @@ class Tracker:
         For hooks (e.g. bearing triangulation). Returns the new track ids. Respects the
         ``max_tracks`` cap (excess tracks are not created and are counted).
         """
+        kinds = np.full(x.shape[0], int(kind), np.intp)
+        slots = self._start(x, P, kinds, confirmed=confirmed)
+        return np.asarray(self.track_id[slots], dtype=np.int64).copy()
+
+    def _start(self, x: F64, P: F64, kinds: IDX, *, confirmed: bool) -> IDX:
+        """Start tracks from ``x (k, 6)``, ``P (k, 6, 6)`` first seen by sensor kinds
+        ``kinds (k,)``; returns their slots (fewer than k when ``max_tracks`` caps them)."""
         k = x.shape[0]
-        room = max(self.config.max_tracks - int(self.alive.sum()), 0)
+        room = max(self.config.max_tracks - int(np.count_nonzero(self.alive)), 0)
         if k > room:
             self.stats.capped_initiations += k - room
-            x, P, k = x[:room], P[:room], room
+            x, P, kinds, k = x[:room], P[:room], kinds[:room], room
         if k == 0:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.intp)
         free = np.flatnonzero(~self.alive)
         if free.size < k:
             self._grow(self.capacity + k - free.size)
@@ -351,27 +445,19 @@ class Tracker:
         self.last_update_time[s] = t
         self.n_updates[s] = 1
         self.kind_time[s] = -np.inf
-        self.kind_time[s, int(kind)] = t
+        self.kind_time[s, kinds] = t
         self.static[s] = False
         self.coop_id[s] = None
         self.spoof_suspect[s] = False
+        self.up_at[s] = np.nan
         self.stats.initiated += k
-        return ids
+        return s
 
     # -- one time step -----------------------------------------------------------------------------
     def _step(self, t: float, batch: Reports) -> tuple[Associations, I64]:
         self._predict_to(t)
-        parts: list[Associations] = []
-        for s in np.unique(batch.sensor):
-            kind = SensorKind(int(self.catalog.kind[s]))
-            sub = batch.take(batch.sensor == s)
-            model = self.models.get(kind)
-            if model is None:
-                self.stats.skipped_by_kind[kind.label] = self.stats.skipped_by_kind.get(
-                    kind.label, 0
-                ) + len(sub)
-                continue
-            parts.append(self._sensor_update(t, int(s), kind, sub, model))
+        groups = self._measure(batch)
+        parts = self._update(t, groups) if groups else []
         deleted = self._manage(t)
         if not parts:
             return Associations.empty(), deleted
@@ -383,6 +469,310 @@ class Tracker:
             ),
             deleted,
         )
+
+    def _measure(self, batch: Reports) -> list[_PlotGroup]:
+        """The batch's reports grouped by measurement model (one group per model, whatever
+        the number of sensors), measured; kinds without a model are counted and skipped."""
+        kinds = self.catalog.kind[batch.sensor]
+        present = np.unique(kinds)
+        codes_of: dict[int, list[int]] = {}
+        model_of: dict[int, MeasurementModel] = {}
+        for k in present.tolist():
+            kind = SensorKind(k)
+            model = self.models.get(kind)
+            if model is None:
+                n = int(np.count_nonzero(kinds == k))
+                self.stats.skipped_by_kind[kind.label] = (
+                    self.stats.skipped_by_kind.get(kind.label, 0) + n
+                )
+                continue
+            codes_of.setdefault(id(model), []).append(k)
+            model_of[id(model)] = model
+        groups: list[_PlotGroup] = []
+        for key, codes in codes_of.items():
+            if len(codes) == present.size:
+                sub = batch
+            else:
+                sub = batch.take(kinds == codes[0] if len(codes) == 1 else np.isin(kinds, codes))
+            model = model_of[key]
+            groups.append(_PlotGroup(model, sub, model.measure(sub, self.catalog)))
+        return groups
+
+    def _update(self, t: float, groups: list[_PlotGroup]) -> list[Associations]:
+        """Gate, associate, update, score and initiate all plots of one batch time.
+
+        All sensors of the batch are handled together, in as few rounds as sequential
+        semantics allow: a sensor waits for a later round only if an earlier sensor of the batch
+        (by index) is still pending and gates a common track with it, or has a plot close
+        enough that a track it starts could gate the sensor's plots. Within a round no two
+        sensors touch the same track, so one vectorised pass gives the same result as handling
+        them one after the other; missed-detection penalties are applied in sensor order.
+        """
+        sensors = np.unique(np.concatenate([g.meas.sensor for g in groups]))
+        rank_of = np.full(len(self.catalog), -1, np.int64)
+        rank_of[sensors] = np.arange(sensors.size)
+        pending = [np.ones(len(g.meas), bool) for g in groups]
+        init_edges = self._initiation_conflicts(groups, rank_of)
+        # Rank of the sensor that started each track in this batch (-1: before the batch).
+        born = np.full(self.capacity, -1, np.int64)
+        parts: list[Associations] = []
+        while True:
+            rows = [np.flatnonzero(p) for p in pending]
+            if not any(r.size for r in rows):
+                break
+            idx = self.live()
+            meas = [
+                g.meas if r.size == len(g.meas) else g.meas.take(r)
+                for g, r in zip(groups, rows, strict=True)
+            ]
+            gated = [self._gate(idx, m, g.model) for g, m in zip(groups, meas, strict=True)]
+            plot_rank = [rank_of[m.sensor] for m in meas]
+            wait = self._waiting(gated, plot_rank, init_edges, sensors.size)
+            hits: list[tuple[IDX, F64, I64]] = []
+            seeds: list[_Seeds] = []
+            done = np.zeros(sensors.size, bool)
+            for gi, g in enumerate(groups):
+                now = ~wait[plot_rank[gi]]
+                if not now.any():
+                    continue
+                pending[gi][rows[gi][now]] = False
+                done[np.unique(plot_rank[gi][now])] = True
+                sel = np.flatnonzero(now)
+                if sel.size == now.size:
+                    m_now, gd, r_now = meas[gi], gated[gi], rows[gi]
+                else:
+                    local = np.full(now.size, -1, np.intp)
+                    local[sel] = np.arange(sel.size)
+                    gd = gated[gi].take(np.flatnonzero(now[gated[gi].pj]), local)
+                    m_now, r_now = meas[gi].take(sel), rows[gi][sel]
+                assoc, hit, seed = self._associate(
+                    t, idx, g.model, g.reports, r_now, m_now, gd, plot_rank[gi][sel]
+                )
+                parts.append(assoc)
+                hits.append(hit)
+                seeds.append(seed)
+            slots, ranks = self._initiate(seeds)
+            if slots.size:
+                if born.size < self.capacity:
+                    born = np.concatenate([born, np.full(self.capacity - born.size, -1, np.int64)])
+                born[slots] = ranks
+            self._score(hits, sensors, np.flatnonzero(done), born)
+        return parts
+
+    def _initiation_conflicts(self, groups: list[_PlotGroup], rank_of: I64) -> tuple[I64, I64]:
+        """Sensor-rank pairs (a < b) with plots close enough that a track started from one
+        could gate the other (spatial gate radius of a one-point track, capped)."""
+        c = self.config
+        pts, ranks, var = [], [], []
+        for g in groups:
+            if not g.model.can_initiate:
+                continue
+            ok = np.isfinite(g.meas.point).all(axis=1)
+            pts.append(g.meas.point[ok])
+            ranks.append(rank_of[g.meas.sensor[ok]])
+            var.append(np.trace(g.meas.point_cov[ok], axis1=1, axis2=2))
+        e = np.zeros(0, np.int64)
+        if not ranks:
+            return e, e
+        rank = np.concatenate(ranks)
+        if rank.size < 2 or rank.min() == rank.max():
+            return e, e
+        pv = np.concatenate(var)
+        pv = pv[np.isfinite(pv)]
+        vmax = float(pv.max()) if pv.size else 0.0
+        radius = min(c.gate_sigmas * np.sqrt(2.0 * vmax), c.max_gate_radius_m)
+        pairs = cKDTree(np.concatenate(pts)).query_pairs(radius, output_type="ndarray")
+        if pairs.shape[0] == 0:
+            return e, e
+        ra, rb = rank[pairs[:, 0]], rank[pairs[:, 1]]
+        differ = ra != rb
+        return np.minimum(ra, rb)[differ], np.maximum(ra, rb)[differ]
+
+    @staticmethod
+    def _waiting(
+        gated: list[_Gated], plot_rank: list[I64], init_edges: tuple[I64, I64], n_ranks: int
+    ) -> NDArray[np.bool_]:
+        """(n_ranks,) sensors that must wait for a later round: an earlier pending sensor
+        gates a common track with them or has plots near theirs (``init_edges``)."""
+        wait = np.zeros(n_ranks, bool)
+        pending = np.zeros(n_ranks, bool)
+        for r in plot_rank:
+            pending[r] = True
+        if np.count_nonzero(pending) < 2:
+            return wait
+        ti = np.concatenate([g.ti for g in gated])
+        rk = np.concatenate([r[g.pj] for g, r in zip(gated, plot_rank, strict=True)])
+        if ti.size:
+            key = np.unique(ti.astype(np.int64) * n_ranks + rk)
+            tr, rr = key // n_ranks, key % n_ranks
+            # Consecutive sensors gating the same track (sorted by rank): the later one waits.
+            same = tr[1:] == tr[:-1]
+            wait[rr[1:][same]] = True
+        a, b = init_edges
+        if a.size:
+            live_edge = pending[a] & pending[b]
+            wait[b[live_edge]] = True
+        return wait
+
+    def _gate(self, idx: IDX, meas: Measurements, model: MeasurementModel) -> _Gated:
+        """Spatial pre-gate, then the Mahalanobis gate in measurement space.
+
+        Spatial radius per (track, plot): ``gate_sigmas`` sigma of track position spread plus
+        the largest plot spread of the plot's sensor in this batch, capped at
+        ``max_gate_radius_m``.
+        """
+        c = self.config
+        if idx.size == 0 or len(meas) == 0:
+            return _Gated.empty(model.dim)
+        track_var = np.trace(self.P[idx, :3, :3], axis1=1, axis2=2)
+        pc = np.trace(meas.point_cov, axis1=1, axis2=2)
+        pc = np.where(np.isfinite(pc), pc, 0.0)
+        s = meas.sensor
+        if s.size == 1 or s.min() == s.max():
+            plot_var = np.full(s.size, pc.max())
+        else:
+            u, inv = np.unique(s, return_inverse=True)
+            per_sensor = np.zeros(u.size)
+            np.maximum.at(per_sensor, inv, pc)
+            plot_var = per_sensor[inv]
+        vmax = float(plot_var.max())
+        radius = np.minimum(c.gate_sigmas * np.sqrt(track_var + vmax), c.max_gate_radius_m)
+        ti, pj = spatial_gate(self.x[idx, :3], radius, meas.point, c.max_pairs_per_batch)
+        if ti.size and plot_var.min() < vmax:
+            r = np.minimum(
+                c.gate_sigmas * np.sqrt(track_var[ti] + plot_var[pj]), c.max_gate_radius_m
+            )
+            d = np.linalg.norm(meas.point[pj] - self.x[idx[ti], :3], axis=1)
+            ok = ~(d > r)  # NaN points (unknown position) pair with every track
+            ti, pj = ti[ok], pj[ok]
+        if ti.size == 0:
+            return _Gated.empty(model.dim)
+        zhat, H = model.predict(self.x[idx[ti]], meas.sensor[pj], self.catalog)
+        nu = model.residual(meas.z[pj], zhat)
+        S = innovation_cov(self.P[idx[ti]], H, meas.R[pj])
+        Si, logdet = inv_logdet(S)
+        d2 = np.einsum("ki,kij,kj->k", nu, Si, nu)
+        keep = d2 < c.gate_chi2
+        if keep.all():
+            return _Gated(ti, pj, d2, nu, Si, logdet)
+        return _Gated(ti[keep], pj[keep], d2[keep], nu[keep], Si[keep], logdet[keep])
+
+    def _associate(
+        self,
+        t: float,
+        idx: IDX,
+        model: MeasurementModel,
+        reports: Reports,
+        rows: IDX,
+        meas: Measurements,
+        g: _Gated,
+        plot_rank: I64,
+    ) -> tuple[Associations, tuple[IDX, F64, I64], _Seeds]:
+        """Associate and update one model group's plots of one round at time t.
+
+        ``rows``: the plots' rows in ``reports``; ``plot_rank``: their sensors' ranks in the
+        batch. Returns the associations, the hits (updated slots, log likelihood ratios, sensor
+        ranks; scores are the caller's, `_score`) and the leftover plots that may start tracks
+        (the caller's, `_initiate`, so that new tracks are numbered in sensor order).
+        """
+        c = self.config
+        m = len(meas)
+        ti, pj, d2 = g.ti, g.pj, g.d2
+        loglik = -0.5 * (d2 + g.logdet + model.dim * _LOG_2PI)
+        sensor = meas.sensor[pj]
+        pd = self.pd[sensor]
+        log_lr = np.minimum(np.log(pd) + loglik - np.log(self.clutter_density[sensor]), 700.0)
+        log_w = log_lr - np.log1p(-pd)
+        if c.association == "nnjpda":
+            p, _ = lbp_marginals(ti, pj, np.exp(log_w), idx.size, m)
+            chosen = assign(ti, pj, -p, idx.size, m) & (p >= c.nnjpda_min_prob)
+            weight = p[chosen]
+        else:
+            cost = -log_w
+            pairs = self._formation_pairs(idx, ti, pj, m)
+            if pairs is not None:
+                # The anchor re-ranks plots; whether a pair is worth taking stays the filter's.
+                gain = self._formation_cost_gain(idx, ti, pj, g.Si, d2, meas, model, pairs)
+                cost = np.where(cost < 0.0, np.minimum(cost - gain, -1e-9), cost - gain)
+            chosen = assign(ti, pj, cost, idx.size, m)
+            weight = np.ones(int(np.count_nonzero(chosen)))
+        a_slot = idx[ti[chosen]]
+        b = pj[chosen]
+        if a_slot.size:
+            extra_R = None
+            if c.ambiguity_inflation > 0.0:
+                extra_R = c.ambiguity_inflation * association_spread(
+                    ti, pj, chosen, log_w, meas.z, model.residual, idx.size, m
+                )
+            self._imm_update(a_slot, meas, b, model, extra_R)
+            self.last_update_time[a_slot] = t
+            self.n_updates[a_slot] += 1
+            self.kind_time[a_slot, self.catalog.kind[meas.sensor[b]].astype(np.intp)] = t
+            self.stats.associated += int(a_slot.size)
+            self.stats.nis_sum += float(d2[chosen].sum())
+            self.stats.nis_count += int(a_slot.size)
+        if c.association == "gnn" and self.formation is not None:
+            self._formation_update(t, idx, ti, pj, m)
+        assoc = Associations(
+            reports.det_id[rows[b]].astype(np.int64), self.track_id[a_slot].copy(), weight
+        )
+        hit = (a_slot, log_lr[chosen], plot_rank[b])
+        # Leftover plots: not assigned, and not close to any existing track.
+        left = np.ones(m, bool)
+        left[b] = False
+        left[pj[d2 < c.init_exclusion_chi2]] = False
+        leftover = np.flatnonzero(left)
+        seed = _Seeds.empty()
+        if leftover.size:
+            if model.can_initiate:
+                seed = _Seeds(
+                    meas.point[leftover],
+                    meas.point_cov[leftover],
+                    meas.sensor[leftover],
+                    plot_rank[leftover],
+                )
+            else:
+                self.stats.unassociated_no_initiation += int(leftover.size)
+                if self.hooks.on_unassociated is not None:
+                    self.hooks.on_unassociated(self, reports.take(rows[leftover]))
+        return assoc, hit, seed
+
+    def _score(self, hits: list[tuple[IDX, F64, I64]], sensors: IDX, done: IDX, born: I64) -> None:
+        """Track scores after one round: each hit adds its log likelihood ratio; each radar
+        of the round adds ``ln(1 - Pd)`` to the tracks inside its coverage it did not hit
+        (`_miss_penalty`), tracks started by a later sensor of the batch excepted. The
+        maximum score is taken at each hit with the penalties of earlier sensors (by index)
+        already counted, as if the sensors had been handled one after the other."""
+        slot = np.concatenate([h[0] for h in hits]) if hits else np.zeros(0, np.intp)
+        lr = np.concatenate([h[1] for h in hits]) if hits else np.zeros(0)
+        hit_rank = np.concatenate([h[2] for h in hits]) if hits else np.zeros(0, np.int64)
+        radar = done[self.catalog.kind[sensors[done]] == int(SensorKind.RADAR)]
+        idx = self.live()
+        if radar.size and idx.size:
+            never = np.iinfo(np.int64).max
+            rank_at = np.full(self.capacity, never, np.int64)
+            rank_at[slot] = hit_rank
+            hit_live = rank_at[idx]
+            born_live = np.full(idx.size, -1, np.int64)
+            known = idx < born.size
+            born_live[known] = born[idx[known]]
+            pen = self._miss_penalty(idx, sensors[radar])  # (K, n)
+            pen[(born_live[None, :] >= radar[:, None]) | (hit_live[None, :] == radar[:, None])] = (
+                0.0
+            )
+            before_hit = np.where(radar[:, None] < hit_live[None, :], pen, 0.0).sum(axis=0)
+            if slot.size:
+                where = np.full(self.capacity, -1, np.intp)
+                where[idx] = np.arange(idx.size)
+                self.max_score[slot] = np.maximum(
+                    self.max_score[slot], self.score[slot] + before_hit[where[slot]] + lr
+                )
+            self.score[idx] += pen.sum(axis=0)
+            self.score[slot] += lr
+            return
+        if slot.size:
+            self.score[slot] += lr
+            self.max_score[slot] = np.maximum(self.max_score[slot], self.score[slot])
 
     def _predict_to(self, t: float) -> None:
         """IMM interaction and constant-velocity prediction of every live track to time t."""
@@ -402,7 +792,7 @@ class Tracker:
         F = cv_transition(dt)
         frame = self.catalog.frame
         if frame.geodetic:
-            up = frame.up(self.x[idx, :3])
+            up = self._local_up(idx)
             qa = np.stack(
                 [acceleration_density(up, qh, qv) for qh, qv in self._q], axis=1
             )  # (n, M, 3, 3)
@@ -417,76 +807,20 @@ class Tracker:
         self.mu[idx] = c
         self.x[idx], self.P[idx] = imm_combine(xm, Pm, c)
 
-    def _sensor_update(
-        self, t: float, s: int, kind: SensorKind, sub: Reports, model: MeasurementModel
-    ) -> Associations:
-        """Gate, associate, update and initiate for one sensor's reports at time t."""
-        c = self.config
-        meas = model.measure(sub, self.catalog)
-        idx = self.live()
-        m = len(meas)
-        ti, pj = self._gate(idx, meas, model)
-        zhat, H = model.predict(self.x[idx[ti]], meas.sensor[pj], self.catalog)
-        nu = model.residual(meas.z[pj], zhat)
-        S = innovation_cov(self.P[idx[ti]], H, meas.R[pj])
-        Si, logdet = inv_logdet(S)
-        d2 = np.einsum("ki,kij,kj->k", nu, Si, nu)
-        keep = d2 < c.gate_chi2
-        ti, pj, d2, logdet = ti[keep], pj[keep], d2[keep], logdet[keep]
-        loglik = -0.5 * (d2 + logdet + model.dim * _LOG_2PI)
-        pd = self.pd[s]
-        log_lr = np.minimum(np.log(pd) + loglik - np.log(self.clutter_density[s]), 700.0)
-        log_w = log_lr - np.log1p(-pd)
-        if c.association == "nnjpda":
-            p, _ = lbp_marginals(ti, pj, np.exp(log_w), idx.size, m)
-            chosen = assign(ti, pj, -p, idx.size, m) & (p >= c.nnjpda_min_prob)
-            weight = p[chosen]
-        else:
-            cost = -log_w
-            pairs = self._formation_pairs(idx, ti, pj, m)
-            if pairs is not None:
-                # The anchor re-ranks plots; whether a pair is worth taking stays the filter's.
-                gain = self._formation_cost_gain(
-                    idx, ti, pj, nu[keep], Si[keep], d2, meas, model, pairs
-                )
-                cost = np.where(cost < 0.0, np.minimum(cost - gain, -1e-9), cost - gain)
-            chosen = assign(ti, pj, cost, idx.size, m)
-            weight = np.ones(int(chosen.sum()))
-        a_slot = idx[ti[chosen]]
-        b = pj[chosen]
-        if a_slot.size:
-            extra_R = None
-            if c.ambiguity_inflation > 0.0:
-                extra_R = c.ambiguity_inflation * association_spread(
-                    ti, pj, chosen, log_w, meas.z, model.residual, idx.size, m
-                )
-            self._imm_update(a_slot, meas, b, model, extra_R)
-            self.score[a_slot] += log_lr[chosen]
-            self.max_score[a_slot] = np.maximum(self.max_score[a_slot], self.score[a_slot])
-            self.last_update_time[a_slot] = t
-            self.n_updates[a_slot] += 1
-            self.kind_time[a_slot, int(kind)] = t
-            self.stats.associated += int(a_slot.size)
-            self.stats.nis_sum += float(d2[chosen].sum())
-            self.stats.nis_count += int(a_slot.size)
-        if c.association == "gnn" and self.formation is not None:
-            self._formation_update(t, idx, ti, pj, m)
-        if kind == SensorKind.RADAR:
-            self._miss_penalty(idx, a_slot, s)
-        assoc = Associations(sub.det_id[b].astype(np.int64), self.track_id[a_slot].copy(), weight)
-        # Leftover plots: not assigned, and not close to any existing track.
-        left = np.ones(m, bool)
-        left[b] = False
-        left[pj[d2 < c.init_exclusion_chi2]] = False
-        leftover = np.flatnonzero(left)
-        if leftover.size:
-            if model.can_initiate:
-                self._initiate(meas, leftover, kind)
-            else:
-                self.stats.unassociated_no_initiation += int(leftover.size)
-                if self.hooks.on_unassociated is not None:
-                    self.hooks.on_unassociated(self, sub.take(leftover))
-        return assoc
+    def _local_up(self, idx: IDX) -> F64:
+        """Local up unit vectors (n, 3) at the tracks ``idx``; in geodetic frames from a per-track
+        cache refreshed when a track has moved more than `UP_REFRESH_M` from where its vector
+        was computed (the vertical turns by 0.01 deg per km)."""
+        if not self.catalog.frame.geodetic:
+            return np.tile(np.array([0.0, 0.0, 1.0]), (idx.size, 1))
+        p = self.x[idx, :3]
+        moved = np.einsum("ni,ni->n", p - self.up_at[idx], p - self.up_at[idx])
+        stale = ~(moved <= UP_REFRESH_M**2)  # NaN: never computed
+        if stale.any():
+            s = idx[stale]
+            self.up[s] = self.catalog.frame.up(self.x[s, :3]).reshape(-1, 3)
+            self.up_at[s] = self.x[s, :3]
+        return np.asarray(self.up[idx])
 
     def _formation_pairs(self, idx: IDX, ti: IDX, pj: IDX, m: int) -> tuple[IDX, IDX, IDX] | None:
         """Shown tracks that share a gated plot and fly alike (velocity difference within
@@ -516,7 +850,6 @@ class Tracker:
         idx: IDX,
         ti: IDX,
         pj: IDX,
-        nu: F64,
         Si: F64,
         d2: F64,
         meas: Measurements,
@@ -531,7 +864,7 @@ class Tracker:
         inv, la, lb = pairs
         slots = idx[inv]
         xs = self.x[slots]
-        up = self.catalog.frame.up(xs[:, :3]).reshape(-1, 3)
+        up = self._local_up(slots)
         anchor = self.formation.anchors(self.track_id[slots], xs[:, :3], xs[:, 3:], up, la, lb)
         where = np.full(idx.size, -1, np.intp)
         where[inv] = np.arange(inv.size)
@@ -556,45 +889,33 @@ class Tracker:
         inv, la, lb = pairs
         slots = idx[inv]
         xs = self.x[slots]
-        up = self.catalog.frame.up(xs[:, :3]).reshape(-1, 3)
+        up = self._local_up(slots)
         self.formation.update(t, self.track_id[slots], xs[:, :3], xs[:, 3:], up, la, lb)
 
-    def _miss_penalty(self, idx: IDX, hit: IDX, s: int) -> None:
-        """Add ``ln(1 - Pd)`` to the score of tracks inside sensor s's coverage that got no plot.
+    def _miss_penalty(self, idx: IDX, radars: IDX) -> F64:
+        """``ln(1 - Pd)`` of each radar in ``radars (K,)`` for the tracks ``idx (n,)`` inside its
+        coverage, else 0: a (K, n) array.
 
-        Coverage: slant range, elevation and azimuth sector of `sensors.json` ``coverage``, in the
-        sensor's local ENU frame.
+        Coverage: slant range, elevation and azimuth sector of `sensors.json` ``coverage``, in
+        the sensor's local ENU frame (current track positions).
         """
-        if idx.size == 0:
-            return
-        cov = self.catalog.specs[s].coverage
-        d = (self.x[idx, :3] - self.catalog.position[s]) @ self.catalog.rotation[s].T
-        rng = np.linalg.norm(d, axis=1)
-        el = np.degrees(np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])))
-        az = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
-        a0, a1 = cov.azimuth_deg
-        span = (a1 - a0) % 360.0 or 360.0
-        inside = (
-            (rng >= cov.min_range_m)
-            & (rng <= cov.max_range_m)
-            & (el >= cov.min_elevation_deg)
-            & (el <= cov.max_elevation_deg)
-            & (((az - a0) % 360.0) <= span)
+        rot = self.catalog.rotation[radars]
+        d = (
+            np.einsum("kij,nj->kni", rot, self.x[idx, :3])
+            - np.einsum("kij,kj->ki", rot, self.catalog.position[radars])[:, None, :]
         )
-        inside[np.isin(idx, hit)] = False
-        self.score[idx[inside]] += np.log1p(-self.pd[s])
-
-    def _gate(self, idx: IDX, meas: Measurements, model: MeasurementModel) -> tuple[IDX, IDX]:
-        """Spatial pre-gate: per-track radius of ``gate_sigmas`` sigma of track + plot spread."""
-        c = self.config
-        if idx.size == 0 or len(meas) == 0:
-            e = np.zeros(0, np.intp)
-            return e, e
-        track_var = np.trace(self.P[idx, :3, :3], axis1=1, axis2=2)
-        pc = np.trace(meas.point_cov, axis1=1, axis2=2)
-        plot_var = float(np.max(pc[np.isfinite(pc)])) if np.isfinite(pc).any() else 0.0
-        radius = np.minimum(c.gate_sigmas * np.sqrt(track_var + plot_var), c.max_gate_radius_m)
-        return spatial_gate(self.x[idx, :3], radius, meas.point, c.max_pairs_per_batch)
+        rng = np.linalg.norm(d, axis=2)
+        el = np.degrees(np.arctan2(d[..., 2], np.hypot(d[..., 0], d[..., 1])))
+        az = np.degrees(np.arctan2(d[..., 0], d[..., 1])) % 360.0
+        cv = self._coverage[radars]  # (K, 6): min/max range, min/max elevation, az0, span
+        inside = (
+            (rng >= cv[:, 0, None])
+            & (rng <= cv[:, 1, None])
+            & (el >= cv[:, 2, None])
+            & (el <= cv[:, 3, None])
+            & (((az - cv[:, 4, None]) % 360.0) <= cv[:, 5, None])
+        )
+        return np.where(inside, np.log1p(-self.pd[radars])[:, None], 0.0)
 
     def _imm_update(
         self,
@@ -623,27 +944,42 @@ class Tracker:
         self.mu[slots] = mu
         self.x[slots], self.P[slots] = imm_combine(xn, Pn, mu)
 
-    def _initiate(self, meas: Measurements, plots: IDX, kind: SensorKind) -> None:
-        """One-point initiation: position from the plot, zero velocity with a wide prior."""
+    def _initiate(self, seeds: list[_Seeds]) -> tuple[IDX, I64]:
+        """One-point initiation: position from the plot, zero velocity with a wide prior.
+
+        Plots are taken in sensor order (then report order), at most
+        ``max_new_tracks_per_batch`` per sensor. Returns the new tracks' slots and the ranks of
+        the sensors that started them.
+        """
         c = self.config
-        cap = c.max_new_tracks_per_batch
-        if plots.size > cap:
-            self.stats.capped_initiations += int(plots.size - cap)
-            plots = plots[:cap]
-        ok = np.isfinite(meas.point[plots]).all(axis=1)
-        plots = plots[ok]
-        k = plots.size
+        seeds = [sd for sd in seeds if sd.rank.size]
+        if not seeds:
+            return np.zeros(0, np.intp), np.zeros(0, np.int64)
+        sd = seeds[0] if len(seeds) == 1 else _Seeds.concat(seeds)
+        order = np.argsort(sd.rank, kind="stable")
+        rank = sd.rank[order]
+        start = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
+        nth = np.arange(rank.size) - np.repeat(start, np.diff(np.r_[start, rank.size]))
+        over = nth >= c.max_new_tracks_per_batch
+        if over.any():
+            self.stats.capped_initiations += int(np.count_nonzero(over))
+            order, rank = order[~over], rank[~over]
+        ok = np.isfinite(sd.point[order]).all(axis=1)
+        order, rank = order[ok], rank[ok]
+        k = order.size
         if k == 0:
-            return
-        p = meas.point[plots]
+            return np.zeros(0, np.intp), np.zeros(0, np.int64)
+        p = sd.point[order]
         x = np.zeros((k, 6))
         x[:, :3] = p
         P = np.zeros((k, 6, 6))
-        P[:, :3, :3] = meas.point_cov[plots]
+        P[:, :3, :3] = sd.point_cov[order]
         rot = self.catalog.frame.local_rotation(p).reshape(k, 3, 3)
         dv = np.diag([c.init_speed_sigma_h**2, c.init_speed_sigma_h**2, c.init_speed_sigma_v**2])
         P[:, 3:, 3:] = np.swapaxes(rot, 1, 2) @ dv @ rot
-        self.add_tracks(x, P, kind)
+        kinds = self.catalog.kind[sd.sensor[order]].astype(np.intp)
+        slots = self._start(x, P, kinds, confirmed=False)
+        return slots, rank[: slots.size]
 
     def _manage(self, t: float) -> I64:
         """Confirm, coast, delete and merge; returns the deleted track ids."""
