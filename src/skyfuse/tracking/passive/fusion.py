@@ -45,6 +45,7 @@ from skyfuse.tracking.passive.emitters import (
     StaticEmitterLocator,
     horizontal_major_sigma,
 )
+from skyfuse.tracking.passive.frequency import TrackFrequencies
 from skyfuse.tracking.passive.initiate import BearingTracker, InitiatorConfig
 from skyfuse.tracking.passive.models import BearingModel
 from skyfuse.tracking.passive.oosm import (
@@ -101,10 +102,16 @@ class PassiveFusion:
         coast_s: float = 1.0,
         passive_max_speed_mps: float = 90.0,
         passive_max_sigma_m: float = 900.0,
+        duplicate_radius_m: float = 1000.0,
+        duplicate_chi2: float = 16.8,
     ) -> None:
         self.tracker = tracker
         self.sensors = BearingSensors.build(tracker.catalog)
         self.initiator = BearingTracker(self.sensors, config, handoff=True)
+        icfg = self.initiator.cfg
+        self.frequencies = TrackFrequencies(
+            tracker, gate_sigma=icfg.freq_gate_sigma, drift=icfg.freq_drift
+        )
         self.binder = CooperativeBinder(coop_config or CoopConfig())
         self.locator = StaticEmitterLocator(self.sensors, emitter_config)
         self.emitters = Emitters.empty()
@@ -115,6 +122,8 @@ class PassiveFusion:
         self.coast_s = coast_s
         self.passive_max_speed_mps = passive_max_speed_mps
         self.passive_max_sigma_m = passive_max_sigma_m
+        self.duplicate_radius_m = duplicate_radius_m
+        self.duplicate_chi2 = duplicate_chi2
         self._next_locate = -np.inf
         self.stats = PassiveStats()
         self._late_gate = {d: float(chi2_dist.ppf(late_gate_prob, d)) for d in (1, 2)}
@@ -152,7 +161,9 @@ class PassiveFusion:
         late = bearings.time < tr.time
         out = tr.process(reports.take(keep) if not keep.all() else reports)
         if self.direct and len(bearings):
-            used, explained, track_of = bearing_update(tr, bearings, self._late_gate, self.min_gain)
+            used, explained, track_of = bearing_update(
+                tr, bearings, self._late_gate, self.min_gain, freq=self.frequencies
+            )
             # Bearing updates are associations too: the classifier reads engine notes, RF
             # emissions and EO/IR class scores of the reports that updated each track.
             assoc = Associations(
@@ -166,7 +177,9 @@ class PassiveFusion:
             self.stats.late_used += int(used[late].sum())
             seed = ~explained & ~late & (bearings.time >= self.initiator.time)
             self._initiate(tr, bearings.take(seed))
-        deleted = np.concatenate([out.deleted, self._drop_implausible()])
+        deleted = np.concatenate(
+            [out.deleted, self._drop_implausible(), self._drop_passive_duplicates()]
+        )
         self.binder.forget_tracks(deleted)
         self._annotate()
         now = float(tr.time) if np.isfinite(tr.time) else 0.0
@@ -204,6 +217,48 @@ class PassiveFusion:
         fast = np.linalg.norm(v_h, axis=1) > self.passive_max_speed_mps
         lost = horizontal_major_sigma(tr.P[live, :3, :3], up) > self.passive_max_sigma_m
         gone = live[fast | lost]
+        tr.alive[gone] = False
+        return np.asarray(tr.track_id[gone], dtype=np.int64)
+
+    def _passive_only(self, slots: IDX) -> NDArray[np.bool_]:
+        """Which track ``slots`` had no radar or cooperative update for
+        ``sensor_mask_window_s`` (bearings are all that hold them)."""
+        tr = self.tracker
+        active = [int(k) for k in (SensorKind.RADAR, SensorKind.ADSB, SensorKind.REMOTE_ID)]
+        recent = tr.time - tr.kind_time[slots][:, active].max(axis=1)
+        return np.asarray(recent > tr.config.sensor_mask_window_s, dtype=bool)
+
+    def _drop_passive_duplicates(self) -> NDArray[np.int64]:
+        """Delete passive-only tracks that duplicate another track.
+
+        Two tracks of one target (a candidate confirmed while the first was already held, or
+        two candidates confirmed at once) would share its bearings (one bearing updates one
+        track), so each holds half the evidence and the second is a false track. The tracker's
+        own merge radius suits radar tracks metres apart, not bearings-only tracks a few
+        hundred metres apart. Pairs within ``duplicate_radius_m`` whose 6-D states agree
+        (chi-square on the summed covariances below ``duplicate_chi2``) and of which at least
+        one is passive-only: the passive-only one goes (of two passive-only tracks, the one
+        with fewer updates, then the younger). Returns the deleted track ids.
+        """
+        tr = self.tracker
+        live = tr.live()
+        live = live[tr.status[live] != int(TrackStatus.TENTATIVE)]
+        if live.size < 2:
+            return np.zeros(0, np.int64)
+        pairs = cKDTree(tr.x[live, :3]).query_pairs(self.duplicate_radius_m, output_type="ndarray")
+        if pairs.shape[0] == 0:
+            return np.zeros(0, np.int64)
+        a, b = live[pairs[:, 0]], live[pairs[:, 1]]
+        po_a, po_b = self._passive_only(a), self._passive_only(b)
+        d = tr.x[a] - tr.x[b]
+        d2 = np.sum(d * np.linalg.solve(tr.P[a] + tr.P[b], d[..., None])[..., 0], axis=1)
+        dup = (d2 <= self.duplicate_chi2) & (po_a | po_b)
+        a, b, po_a, po_b = a[dup], b[dup], po_a[dup], po_b[dup]
+        if a.size == 0:
+            return np.zeros(0, np.int64)
+        key_a = (~po_a) * 1e12 + tr.n_updates[a] * 1e3 - tr.first_time[a] * 1e-3
+        key_b = (~po_b) * 1e12 + tr.n_updates[b] * 1e3 - tr.first_time[b] * 1e-3
+        gone = np.unique(np.where(key_a >= key_b, b, a))
         tr.alive[gone] = False
         return np.asarray(tr.track_id[gone], dtype=np.int64)
 
@@ -279,7 +334,17 @@ class PassiveFusion:
         P = (F @ births.cov @ np.swapaxes(F, -1, -2)) + cv_process_noise(dt, self.initiator.cfg.q)
         kinds = self.sensors.catalog.kind[b.sensor]
         kind = SensorKind(int(np.bincount(kinds).argmax()))
-        tracker.add_tracks(x, P, kind, confirmed=True)
+        ids = tracker.add_tracks(x, P, kind, confirmed=True)
+        if ids.size:
+            slots = np.flatnonzero(np.isin(tracker.track_id, ids) & tracker.alive)
+            slots = slots[np.argsort(tracker.track_id[slots])]
+            order = np.argsort(ids)
+            self.frequencies.set(
+                slots,
+                births.frequency[: ids.size][order],
+                births.frequency_var[: ids.size][order],
+                float(tracker.time),
+            )
         self.stats.births += len(births)
 
     def on_late(self, tracker: Tracker, reports: Reports) -> None:
@@ -296,7 +361,9 @@ class PassiveFusion:
         b = bearings_from_reports(reports.take(is_b), self.sensors)
         self.stats.late_bearings += len(b)
         if len(b):
-            used = bearing_update(tracker, b, self._late_gate, self.min_gain).used
+            used = bearing_update(
+                tracker, b, self._late_gate, self.min_gain, freq=self.frequencies
+            ).used
             self.stats.late_used += int(used.sum())
 
 
@@ -316,6 +383,8 @@ def bearing_update(
     gate: dict[int, float],
     min_gain: float = 0.5,
     max_rounds: int = 8,
+    *,
+    freq: TrackFrequencies | None = None,
 ) -> BearingUse:
     """Update the tracker's live tracks with bearings of any age.
 
@@ -339,6 +408,11 @@ def bearing_update(
     bearing would otherwise seed a ghost), while crossing bearings still feed one target each.
     Each IMM mode is updated with the cross-covariance form, then recombined;
     ``last_update_time``, ``n_updates`` and ``kind_time`` advance.
+
+    With ``freq`` (the tracks' frequency memory) a pair also needs the bearing's Doppler-free
+    frequency to agree with the track's (two targets on one line of sight are told apart by
+    their engines or carriers), the pair's cost is its negative log-likelihood (NIS + ln det S
+    plus the frequency term) and the winners' frequencies are fused into the memory.
     """
     used = np.zeros(len(b), bool)
     explained = np.zeros(len(b), bool)
@@ -357,7 +431,7 @@ def bearing_update(
     bi = np.repeat(np.arange(len(b)), counts)
     n_sensors = max(len(tracker.catalog), 1)
     for _ in range(max_rounds):
-        ti, bi, nis = _gate_bearings(tracker, idx[ti], ti, bi, b, gate, min_gain, explained)
+        ti, bi, nis = _gate_bearings(tracker, idx[ti], ti, bi, b, gate, min_gain, explained, freq)
         if ti.size == 0:
             break
         # One bearing per track and one track per bearing: best NIS first (mutual best).
@@ -367,7 +441,7 @@ def bearing_update(
         cand = cand[np.lexsort((nis[cand], ti[cand]))]
         first = np.r_[True, ti[cand][1:] != ti[cand][:-1]]
         win = cand[first]
-        _update_with_bearings(tracker, idx[ti[win]], b.take(bi[win]))
+        _update_with_bearings(tracker, idx[ti[win]], b.take(bi[win]), freq)
         used[bi[win]] = True
         track_of[bi[win]] = tracker.track_id[idx[ti[win]]]
         # Next round: the other gated bearings of sensors that have not fed that track yet.
@@ -387,9 +461,11 @@ def _gate_bearings(
     gate: dict[int, float],
     min_gain: float,
     explained: NDArray[np.bool_],
+    freq: TrackFrequencies | None = None,
 ) -> tuple[IDX, IDX, F64]:
     """Gate (track slot, bearing) pairs (see `bearing_update`); marks gated bearings in
-    ``explained`` and returns the informative gated pairs ``(ti, bi, nis)``."""
+    ``explained`` and returns the informative gated pairs ``(ti, bi, cost)``: cost is the NIS,
+    or with ``freq`` the pair's negative log-likelihood (NIS + ln det S + frequency term)."""
     if ti.size == 0:
         return ti, bi, np.zeros(0)
     q = tracker.config.q_cruise_h
@@ -402,15 +478,27 @@ def _gate_bearings(
     S = HPH + R
     nis = np.sum(res * (np.linalg.inv(S) @ res[..., None])[..., 0], axis=-1)
     ok = nis <= np.where(bb.has_el, gate[2], gate[1])
+    if freq is not None:
+        f_ok, z2, _, f_var = freq.test(slots, bb)
+        ok &= f_ok
+        _, logdet = np.linalg.slogdet(S)
+        known = np.isfinite(z2)
+        nis = nis + logdet + np.where(known, z2 + np.log(np.where(known, f_var, 1.0)), 0.0)
     explained[bi[ok]] = True
     radar_fresh = tracker.time - tracker.kind_time[slots, int(SensorKind.RADAR)] <= 3.0
     ok &= ~radar_fresh | (np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az)
     return ti[ok], bi[ok], nis[ok]
 
 
-def _update_with_bearings(tracker: Tracker, slots: IDX, bw: Bearings) -> None:
+def _update_with_bearings(
+    tracker: Tracker, slots: IDX, bw: Bearings, freq: TrackFrequencies | None = None
+) -> None:
     """Update distinct track ``slots`` with one bearing each (every IMM mode, cross-covariance
-    form at the tracker's time), recombine, and advance the bookkeeping columns."""
+    form at the tracker's time), recombine, and advance the bookkeeping columns (and the
+    frequency memory ``freq``)."""
+    if freq is not None:
+        _, _, f0, f_var = freq.test(slots, bw)
+        freq.update(slots, bw, f0, f_var)
     q = tracker.config.q_cruise_h
     n_modes = tracker.xm.shape[1]
     k = slots.size

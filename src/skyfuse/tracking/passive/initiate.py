@@ -84,8 +84,13 @@ class InitiatorConfig:
         max_mean_nis: confirmation needs mean NIS per degree of freedom below this.
         max_pos_sigma_m: confirmation needs every position standard deviation below this.
         candidate_timeout_s: a candidate with no update for this long is dropped.
+        single_site_hits: a candidate with this many bearings of one sensor and at most one
+            of every other is dropped (one ray: its range is unobserved).
         track_timeout_s: a confirmed passive track with no update for this long is deleted.
         reach_margin_m: slack on coverage ranges when gating and pairing.
+        merge_radius_m, merge_chi2: candidates closer than the radius whose 6-D states agree
+            (chi-square on the summed covariances, 16.8 = 99% at 6 dof) are one target and
+            merged (`BearingTracker._merge_duplicates`).
     """
 
     q: float = 2.0
@@ -109,6 +114,9 @@ class InitiatorConfig:
     max_mean_nis: float = 2.5
     max_pos_sigma_m: float = 300.0
     candidate_timeout_s: float = 4.0
+    single_site_hits: int = 5
+    merge_radius_m: float = 1000.0
+    merge_chi2: float = 16.8
     track_timeout_s: float = 8.0
     reach_margin_m: float = 500.0
 
@@ -125,6 +133,7 @@ class Births:
         frequency: (n, 2) Doppler-corrected acoustic fundamental (Hz) and RF carrier (MHz),
             NaN where unknown.
         sensor_mask: (n,) bit mask of `SensorKind` codes that fed the candidate.
+        frequency_var: (n, 2) variance of ``frequency`` (Hz^2, MHz^2), NaN where unknown.
     """
 
     state: F64
@@ -134,6 +143,7 @@ class Births:
     n_updates: NDArray[np.int32]
     frequency: F64
     sensor_mask: NDArray[np.int32]
+    frequency_var: F64
 
     def __len__(self) -> int:
         return int(self.time.shape[0])
@@ -338,6 +348,7 @@ class BearingTracker:
         self._expire(now)
         leftover = self._update_tracks(bearings)
         self._seed(bearings.take(leftover), now)
+        self._merge_duplicates(now)
         return self._confirm(now)
 
     def associations(self) -> tuple[I64, I64]:
@@ -415,7 +426,8 @@ class BearingTracker:
     def _gate_pairs(
         self, ti: NDArray[np.intp], bi: NDArray[np.intp], bearings: Bearings
     ) -> tuple[BOOL, F64]:
-        """Angle and frequency gates for pairs; returns (pass mask, cost = NIS per dof)."""
+        """Angle and frequency gates for pairs; returns (pass mask, cost = negative
+        log-likelihood of the pair)."""
         tr = self.tracks
         b = bearings.take(bi)
         P_tau, _, H, res, R, _ = bearing_innovation(
@@ -426,20 +438,27 @@ class BearingTracker:
         dof = np.where(b.has_el, 2, 1)
         gate = np.where(dof == 2, self._gate[2], self._gate[1])
         ok = nis <= gate
-        f_ok, z2 = self._frequency_gate(ti, b)
-        # Cost per degree of freedom, the frequency test counting as one more dimension.
+        f_ok, z2, f_var = self._frequency_gate(ti, b)
+        # Cost = negative log-likelihood (up to a constant shared by every pair of the same
+        # bearing): NIS plus ln det S, the frequency test one more dimension. NIS alone would
+        # favour the vaguest candidate (a fresh clutter seed gates everything with a small
+        # NIS) over the consistent one.
         known = np.isfinite(z2)
-        cost = (nis + np.where(known, z2, 0.0)) / (dof + known)
+        S_ang = np.where(b.has_el, np.linalg.det(S), S[:, 0, 0])
+        cost = nis + np.log(np.maximum(S_ang, 1e-30))
+        cost += np.where(known, z2 + np.log(np.where(known, f_var, 1.0)), 0.0)
         return ok & f_ok, cost
 
-    def _frequency_gate(self, ti: NDArray[np.intp], b: Bearings) -> tuple[BOOL, F64]:
-        """Frequency gate for pairs: (ok, normalised squared difference or NaN if unknown)."""
+    def _frequency_gate(self, ti: NDArray[np.intp], b: Bearings) -> tuple[BOOL, F64, F64]:
+        """Frequency gate for pairs: (ok, normalised squared difference and its variance, both
+        NaN if unknown)."""
         ok, f0, var = self._frequency_check(ti, b)
         slot = np.where(b.kind == ACOUSTIC, 0, 1)
         ref = self.tracks.freq[ti, slot]
+        total = var + self.tracks.freq_var[ti, slot]
         with np.errstate(invalid="ignore"):
-            z2 = (f0 - ref) ** 2 / (var + self.tracks.freq_var[ti, slot])
-        return ok, z2
+            z2 = (f0 - ref) ** 2 / total
+        return ok, z2, total
 
     def _frequency_check(self, ti: NDArray[np.intp], b: Bearings) -> tuple[BOOL, F64, F64]:
         """Frequency gate for pairs; returns (ok, f0, var f0) of each pair's bearing."""
@@ -461,8 +480,16 @@ class BearingTracker:
         return ok, np.where(usable, f0, np.nan), np.where(usable, var, np.nan)
 
     def _update_tracks(self, bearings: Bearings) -> NDArray[np.intp]:
-        """Gate, assign (mutual best, rounds) and update; returns the unused bearing rows."""
+        """Gate, assign (mutual best, rounds) and update; returns the bearing rows free to
+        seed: the unused ones and those that fed a candidate still backed by fewer than
+        ``confirm_sensors`` sensors (``confirm_hits_per_sensor`` bearings each).
+
+        A candidate seeded by a clutter bearing and one array's ray keeps gating that array's
+        later bearings (its range along the ray is free); were they consumed, the array could
+        never pair with a second array hearing the same target, and the target would not be
+        initiated while the array hears it."""
         used = np.zeros(len(bearings), bool)
+        row_of = np.full(len(bearings), -1, np.intp)
         ti_all, bi_all = self._candidate_pairs(bearings)
         if ti_all.size:
             ok, cost = self._gate_pairs(ti_all, bi_all, bearings)
@@ -479,6 +506,7 @@ class BearingTracker:
             win = order2[first_t]
             self._apply(ti_all[win], bearings.take(bi_all[win]))
             used[bi_all[win]] = True
+            row_of[bi_all[win]] = ti_all[win]
             self.assoc_det.append(bearings.det_id[bi_all[win]])
             self.assoc_track.append(self.tracks.track_id[ti_all[win]])
             slot = ti_all.astype(np.int64) * n_sensors + bearings.sensor[bi_all]
@@ -490,7 +518,11 @@ class BearingTracker:
             if ti_all.size:
                 ok, cost = self._gate_pairs(ti_all, bi_all, bearings)
                 ti_all, bi_all, cost = ti_all[ok], bi_all[ok], cost[ok]
-        return np.flatnonzero(~used)
+        tr = self.tracks
+        strong = (tr.slot_hits >= self.cfg.confirm_hits_per_sensor).sum(axis=1)
+        weak = np.zeros(len(bearings), bool)
+        weak[used] = strong[row_of[used]] < self.cfg.confirm_sensors
+        return np.flatnonzero(~used | weak)
 
     def _apply(self, ti: NDArray[np.intp], b: Bearings) -> None:
         """Update tracks ``ti`` (distinct) with one bearing each at the emission time."""
@@ -511,7 +543,7 @@ class BearingTracker:
         S = (H @ P_tau @ np.swapaxes(H, -1, -2)) + R
         new_rec = update_record(t_p, t, P_p, H, np.asarray(np.linalg.inv(S), dtype=np.float64), res)
         _, f0, fvar = self._frequency_check(ti, b)
-        _, fz2 = self._frequency_gate(ti, b)
+        _, fz2, _ = self._frequency_gate(ti, b)
         tr.x[ti], tr.P[ti], tr.t[ti] = x_n, P_n, t_p
         tr.last_hit[ti] = np.maximum(tr.last_hit[ti], b.time)
         tr.n_hits[ti] += 1
@@ -531,8 +563,82 @@ class BearingTracker:
         tr.rec_g[ti], tr.rec_M[ti], tr.rec_A[ti] = new_rec.g, new_rec.M, new_rec.A
         self._fuse_frequency(ti, b, f0, fvar)
 
-    def _count_sensor(self, ti: NDArray[np.intp], sensor: I64) -> None:
-        """Count a hit of ``sensor`` on tracks ``ti`` (distinct rows) in their sensor slots."""
+    def _merge_duplicates(self, now: float) -> None:
+        """Merge candidates that describe the same target.
+
+        Several candidates of one target (seeded from different bearing pairs) would split its
+        bearings between them (one bearing updates one candidate), so none of them gathers the
+        bearings of two sensors it needs to confirm. Pairs within ``merge_radius_m`` whose
+        states, predicted (CV) to ``now``, agree (6-D chi-square on the summed covariances below
+        ``merge_chi2``) and whose acoustic fundamentals agree are merged: the stronger (confirmed,
+        then more bearings, then older) keeps its state and takes the other's evidence (bearing
+        counts per sensor, NIS sums, age). At most one merge per candidate per call.
+        """
+        tr = self.tracks
+        n = len(tr)
+        if n < 2:
+            return
+        cfg = self.cfg
+        dt = now - tr.t
+        F = cv_transition(dt)
+        x = (F @ tr.x[..., None])[..., 0]
+        pairs = cKDTree(x[:, :3]).query_pairs(cfg.merge_radius_m, output_type="ndarray")
+        if pairs.shape[0] == 0:
+            return
+        a, b = pairs[:, 0].astype(np.intp), pairs[:, 1].astype(np.intp)
+        # Only the pairs' covariances are predicted (not every candidate's).
+        rows = np.concatenate([a, b])
+        P = np.zeros((n, 6, 6))
+        P[rows] = F[rows] @ tr.P[rows] @ np.swapaxes(F[rows], -1, -2) + cv_process_noise(
+            dt[rows], cfg.q
+        )
+        d = x[a] - x[b]
+        d2 = np.sum(d * np.linalg.solve(P[a] + P[b], d[..., None])[..., 0], axis=1)
+        with np.errstate(invalid="ignore"):
+            fz2 = (tr.freq[a, 0] - tr.freq[b, 0]) ** 2 / (tr.freq_var[a, 0] + tr.freq_var[b, 0])
+        dup = (d2 <= cfg.merge_chi2) & ~(fz2 > cfg.freq_gate_sigma**2)
+        dup &= ~(tr.confirmed[a] & tr.confirmed[b])
+        a, b, d2 = a[dup], b[dup], d2[dup]
+        if a.size == 0:
+            return
+        key_a = tr.confirmed[a] * 1e9 + tr.n_hits[a] * 1e3 - tr.first_time[a] * 1e-3
+        key_b = tr.confirmed[b] * 1e9 + tr.n_hits[b] * 1e3 - tr.first_time[b] * 1e-3
+        keep = np.where(key_a >= key_b, a, b)
+        gone = np.where(key_a >= key_b, b, a)
+        ok = ~tr.confirmed[gone]
+        keep, gone, d2 = keep[ok], gone[ok], d2[ok]
+        # Closest pairs first; each candidate merges at most once (as keeper or as merged).
+        order = np.argsort(d2, kind="stable")
+        keep, gone = keep[order], gone[order]
+        _, first_gone = np.unique(gone, return_index=True)
+        cand = np.zeros(keep.size, bool)
+        cand[first_gone] = True
+        _, first_keep = np.unique(keep, return_index=True)
+        cand[np.setdiff1d(np.arange(keep.size), first_keep)] = False
+        take = cand & ~np.isin(keep, gone[cand])
+        keep, gone = keep[take], gone[take]
+        if keep.size == 0:
+            return
+        for k in range(N_SLOTS):
+            s, h = tr.slot_sensor[gone, k], tr.slot_hits[gone, k]
+            has = s >= 0
+            self._count_sensor(keep[has], s[has], h[has])
+        tr.n_hits[keep] += tr.n_hits[gone]
+        tr.first_time[keep] = np.minimum(tr.first_time[keep], tr.first_time[gone])
+        tr.last_hit[keep] = np.maximum(tr.last_hit[keep], tr.last_hit[gone])
+        tr.sensor_bits[keep] |= tr.sensor_bits[gone]
+        tr.kind_mask[keep] |= tr.kind_mask[gone]
+        tr.nis_sum[keep] += tr.nis_sum[gone]
+        tr.dof_sum[keep] += tr.dof_sum[gone]
+        alive = np.ones(n, bool)
+        alive[gone] = False
+        tr.keep(alive)
+
+    def _count_sensor(
+        self, ti: NDArray[np.intp], sensor: I64, hits: NDArray[np.int32] | None = None
+    ) -> None:
+        """Count ``hits`` (default 1) of ``sensor`` on tracks ``ti`` (distinct rows) in their
+        sensor slots."""
         tr = self.tracks
         slots = tr.slot_sensor[ti]
         match = slots == sensor[:, None]
@@ -545,7 +651,7 @@ class BearingTracker:
         tr.slot_sensor[ti, col] = np.where(
             match.any(axis=1) | empty.any(axis=1), sensor, slots[np.arange(ti.size), col]
         )
-        tr.slot_hits[ti, col] += 1
+        tr.slot_hits[ti, col] += 1 if hits is None else hits
 
     def _fuse_frequency(self, ti: NDArray[np.intp], b: Bearings, f0: F64, fvar: F64) -> None:
         tr = self.tracks
@@ -622,13 +728,29 @@ class BearingTracker:
         )
         with np.errstate(invalid="ignore"):
             f_bad = same_kind & (np.abs(f1 - f2) > tol)
+            # Frequency agreement as a chi-square term: both noises plus the Doppler spread of
+            # two radial speeds of a target moving at ~sigma_speed (1 when unknown).
+            cf = np.where(np.isfinite(c), c, np.inf)
+            f_var = (
+                pool.sigma_frequency[i] ** 2
+                + pool.sigma_frequency[j] ** 2
+                + (np.fmax(f1, f2) * np.sqrt(2.0) * cfg.sigma_speed_mps / cf) ** 2
+            )
+            z2 = (f1 - f2) ** 2 / f_var
+        z2 = np.where(same_kind & np.isfinite(z2), z2, 1.0)
         ok &= ~f_bad
         g = np.flatnonzero(ok)
         if g.size == 0:
             return used
-        # Mutual best by position uncertainty: each bearing keeps its tightest fix (the tiny
-        # index term breaks exact ties so a bearing seeds at most one candidate).
-        score = np.trace(fix.cov[g], axis1=1, axis2=2) * (1.0 + 1e-9 * np.arange(g.size))
+        # Mutual best by consistency: each bearing keeps the pair whose rays and frequencies
+        # agree best (fix chi-square plus the frequency term), the position uncertainty only
+        # breaking ties. Ranking by uncertainty alone let a clutter bearing crossing a true
+        # ray near the sensors (a tight fix) take the true partner's place; the tiny index
+        # term breaks exact ties so a bearing seeds at most one candidate.
+        tight = np.trace(fix.cov[g], axis1=1, axis2=2)
+        score = (fix.chi2[g] + z2[g] + 1e-3 * tight / (tight.max() + 1.0)) * (
+            1.0 + 1e-9 * np.arange(g.size)
+        )
         best = np.full(len(pool), np.inf)
         np.minimum.at(best, i[g], score)
         np.minimum.at(best, j[g], score)
@@ -748,6 +870,11 @@ class BearingTracker:
         # Candidates that turned implausible die now rather than at the timeout; confirmed
         # tracks die when their recent innovations or uncertainty show they lost the target.
         implausible = cand & (speed > 1.5 * cfg.max_speed_mps)
+        # One array's ray: a candidate fed ``single_site_hits`` times by one sensor while no
+        # other sensor confirmed its seed has an unobserved range (a clutter seed on a true
+        # ray); it would keep taking that array's bearings from the true candidate.
+        hits = np.sort(tr.slot_hits, axis=1)
+        implausible |= cand & (hits[:, -1] >= cfg.single_site_hits) & (hits[:, -2] <= 1)
         implausible |= tr.confirmed & (
             (tr.nis_avg > 2.0 * cfg.max_mean_nis) | (pos_sd > 3.0 * cfg.max_pos_sigma_m)
         )
@@ -805,4 +932,5 @@ class BearingTracker:
             tr.n_hits[rows].copy(),
             tr.freq[rows].copy(),
             tr.kind_mask[rows].copy(),
+            tr.freq_var[rows].copy(),
         )
