@@ -899,9 +899,14 @@ class BearingTracker:
         A rival is another candidate/track within ``3 sigma_az`` of the candidate's azimuth from
         either of its two main sites; the candidate is confirmed only if its mean NIS (angles
         and frequency) beats every rival's, so of each ambiguous set the consistent one wins.
+        Only established rivals count (re-confirmed by ``confirm_sensors`` sensors with
+        ``confirm_hits_per_sensor`` bearings each): a fresh seed has no NIS history (mean 0)
+        and would block every candidate on its rays for ever.
         """
         tr = self.tracks
         cat = self.sensors.catalog
+        strong = (tr.slot_hits >= self.cfg.confirm_hits_per_sensor).sum(axis=1)
+        established = (strong >= self.cfg.confirm_sensors) & (tr.dof_sum > 0)
         top = np.argsort(-tr.slot_hits[rows], axis=1)[:, :2]
         site = np.take_along_axis(tr.slot_sensor[rows], top, axis=1)  # (r, 2)
         ok = np.ones(rows.size, bool)
@@ -918,6 +923,7 @@ class BearingTracker:
             dang = np.abs((az_oth - az_own[:, None] + np.pi) % (2 * np.pi) - np.pi)
             reach = np.linalg.norm(oth, axis=2) <= self._reach[s][:, None] + self.cfg.reach_margin_m
             rival = (dang <= 3.0 * sig[:, None]) & reach & (others[None, :] != rows[:, None])
+            rival &= established[None, :]
             better = mean_nis[None, :] <= mean_nis[rows][:, None]
             ok &= ~np.any(rival & better, axis=1)
         return ok
