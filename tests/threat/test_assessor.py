@@ -242,7 +242,7 @@ def test_launch_area_from_converging_courses() -> None:
     u = np.stack((np.cos(ang), np.sin(ang)), axis=1)
     pos = launch + dist[:, None] * u
     state = np.column_stack((pos, np.full(12, 1500.0), 50.0 * u, np.zeros(12)))
-    ta = ThreatAssessor(ENU, Context())
+    ta = ThreatAssessor(ENU, Context(), ThreatConfig(launch_period_s=0.0))
     # not enough tracks yet: nothing reported
     few, few_bel = picture_from_states(0.0, ENU, np.arange(3), state[:3], [probs("decoy")] * 3)
     assert ta.assess(few, few_bel).launch_areas == ()
@@ -256,6 +256,28 @@ def test_launch_area_from_converging_courses() -> None:
     assert again[0].area_id == areas[0].area_id
     assert again[0].sigma_m < areas[0].sigma_m  # the same fit again: fused, more certain
     assert again[0].position[:2] == pytest.approx(launch, abs=1.0)
+
+
+def test_launch_areas_are_refitted_on_their_period() -> None:
+    """Between fits the last areas are reported unchanged; the next fit (after
+    ``launch_period_s``) fuses with them under the same number."""
+    launch = np.array([-14_000.0, -5000.0])
+    rng = np.random.default_rng(2)
+    ang = rng.uniform(0.1, 1.2, 12)
+    dist = rng.uniform(6000.0, 15_000.0, 12)
+    u = np.stack((np.cos(ang), np.sin(ang)), axis=1)
+    pos = launch + dist[:, None] * u
+    state = np.column_stack((pos, np.full(12, 1500.0), 50.0 * u, np.zeros(12)))
+    ta = ThreatAssessor(ENU, Context(), ThreatConfig(launch_period_s=5.0))
+    bel = [probs("decoy")] * 12
+    first = ta.assess(*picture_from_states(0.0, ENU, np.arange(12), state, bel)).launch_areas
+    assert len(first) == 1
+    held = ta.assess(*picture_from_states(2.0, ENU, np.arange(12), state, bel)).launch_areas
+    assert held == first  # not re-fitted within the period: the same objects
+    refit = ta.assess(*picture_from_states(5.0, ENU, np.arange(12), state, bel)).launch_areas
+    assert refit[0].area_id == first[0].area_id
+    assert refit[0].sigma_m < first[0].sigma_m  # fused with the previous fit
+    assert refit[0].position[:2] == pytest.approx(launch, abs=1.0)
 
 
 def test_relay_emitters_near_hostile_routes() -> None:

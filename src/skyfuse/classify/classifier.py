@@ -1,14 +1,20 @@
 """The classifier stage: per-track class beliefs updated recursively as evidence arrives.
 
-`Classifier.update(out, reports)` runs once per tracker step. For every live track it
+`Classifier.update(out, reports)` runs once per tracker step. It evaluates the tracks that
+got associated reports this step, new tracks, and confirmed tracks whose posterior is
+``refresh_s`` old (the others keep their last posterior, so the cost grows with the tracks that
+got new evidence, not with every tentative track of a wide-area picture). For each of them it
 
-1. forgets old report evidence by ``exp(-dt / forget_s)`` (dt since the track's last step),
+1. forgets old report evidence by ``exp(-dt / forget_s)`` (dt since its last evaluation:
+   forgetting is multiplicative, so applying it lazily is exact),
 2. folds this step's associated reports into per-track sufficient statistics (radar RCS,
    acoustic engine fundamental, RF band and bandwidth, cooperative identity) and tempered
    log-likelihood accumulators (EO/IR class scores),
 3. scores the track state (speed, altitude, climb, static flag, IMM manoeuvre probability),
-4. returns the posterior ``p(class | evidence)`` in `CLASSES` order, optionally pooled with a
-   learned model's posterior over per-track features (`skyfuse.classify.learned`).
+4. computes the posterior ``p(class | evidence)`` in `CLASSES` order, pooled with a learned
+   model's posterior over per-track features (`skyfuse.classify.learned`) where one exists.
+   The learned model runs at most every ``ml_period_s``, batched over the confirmed tracks
+   evaluated since its last run on them.
 
 Correlated evidence is the main way a track classifier becomes overconfident: a target's RCS,
 engine note, emitter band, cooperative status and cruise speed are properties of the target,
@@ -18,8 +24,9 @@ likelihoods; the track state (whose covariance already summarises its kinematic 
 scored once per step, not accumulated. Only EO/IR frames, whose scores vary with aspect, are
 accumulated with a temper. Forgetting bounds every report source to about ``forget_s`` of data.
 
-State is a set of (m, ...) arrays keyed by a sorted track-id column; deleted tracks are dropped.
-No Python loop runs per track or per report: reports are scattered with ``np.add.at``.
+State is one (capacity, W) array with a row (slot) per held track, keyed by a sorted track-id
+column; deleted tracks free their slot. No Python loop runs per track or per report: reports
+are scattered with ``np.add.at``.
 """
 
 from __future__ import annotations
@@ -82,9 +89,15 @@ class ClassifierConfig:
         rf_eps: probability that an RF report shows another band / bandwidth than the track's
             emitter (misassociation); coop_eps likewise for a step's cooperative status.
         ml_weight: weight of the learned model in the log-linear pool (0 = Bayes only).
-        ml_period_s: the learned model is re-run on all tracks at most once per this many
-            scenario seconds (its posterior is kept per track in between; a new track is
-            Bayes-only until the next run). 0 = every step.
+        ml_period_s: the learned model is re-run at most once per this many scenario seconds,
+            in one batched call over the confirmed tracks evaluated since its last run on them
+            (its posterior is kept per track in between; a new track is Bayes-only until the
+            next run). 0 = every step.
+        refresh_s: a track is evaluated (forgetting, evidence folded in, posterior) when it
+            has associated reports, when it is new, and otherwise, if confirmed, once its
+            posterior is this many scenario seconds old; other tracks keep their last
+            posterior, so the cost follows the tracks with new evidence. 0 = every confirmed
+            track every step.
         model: per-class likelihood parameters.
     """
 
@@ -102,6 +115,7 @@ class ClassifierConfig:
     coop_eps: float = 0.05
     ml_weight: float = 0.5
     ml_period_s: float = 1.0
+    refresh_s: float = 1.0
     model: lk.ClassModel = field(default_factory=lk.ClassModel.default)
 
     def __post_init__(self) -> None:
@@ -111,8 +125,10 @@ class ClassifierConfig:
         for name in ("forget_s", "coop_info_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
-        if not self.ml_period_s >= 0:
-            raise ValueError("ClassifierConfig.ml_period_s must be >= 0")
+        for name in ("ml_period_s", "refresh_s"):
+            v = getattr(self, name)
+            if not (v >= 0 and np.isfinite(v)):
+                raise ValueError(f"ClassifierConfig.{name} must be finite and >= 0, got {v}")
         for name in (
             "kin_weight",
             "tau_rcs",
@@ -149,10 +165,34 @@ STATE_COLUMNS: Final[dict[str, tuple[int, ...]]] = {
     "absclimb_ema": (),
     "p_ml": (lk.N_KNOWN,),
     "has_ml": (),
+    "eval_time": (),
+    "ml_time": (),
+    "bayes": (C,),
+    "post": (C,),
 }
-"""Per-track state columns (trailing shapes): forgotten sums and counts of the evidence, plus
-the learned model's last posterior."""
-NOT_FORGOTTEN: Final[frozenset[str]] = frozenset({"last_time", "p_ml", "has_ml"})
+"""Per-track state columns (trailing shapes): forgotten sums and counts of the evidence (as of
+``last_time``, s), the learned model's last posterior (run at ``ml_time``, s), and the Bayesian
+and returned posteriors computed at ``eval_time`` (s)."""
+NOT_FORGOTTEN: Final[frozenset[str]] = frozenset(
+    {"last_time", "p_ml", "has_ml", "eval_time", "ml_time", "bayes", "post"}
+)
+
+
+def _column_layout() -> tuple[dict[str, slice], int]:
+    """Column slices of `STATE_COLUMNS` in one (m, W) float array, and W."""
+    out: dict[str, slice] = {}
+    j = 0
+    for k, sh in STATE_COLUMNS.items():
+        w = int(np.prod(sh)) if sh else 1
+        out[k] = slice(j, j + w)
+        j += w
+    return out, j
+
+
+_LAYOUT, _WIDTH = _column_layout()
+_FORGOTTEN_COLS: Final = np.concatenate(
+    [np.arange(sl.start, sl.stop) for k, sl in _LAYOUT.items() if k not in NOT_FORGOTTEN]
+)
 
 
 def coop_table(model: lk.ClassModel, has_adsb_rx: bool, has_rid_rx: bool) -> F64:
@@ -221,6 +261,9 @@ class Classifier:
         config: tuning; defaults documented in `ClassifierConfig`.
         model: optional calibrated learned model over `FEATURE_NAMES`; pooled with the Bayesian
             posterior with weight ``config.ml_weight``.
+
+    State lives in one (capacity, W) array, one row (slot) per held track, reused after a
+    track is deleted; ``_ids``/``_slot`` map the sorted track ids to their slots.
     """
 
     def __init__(
@@ -238,7 +281,11 @@ class Classifier:
                 f"({len(model.feature_names)} vs {N_FEATURES}); retrain with `skyfuse train`"
             )
         self._ids: I64 = np.zeros(0, np.int64)
-        self._s: dict[str, F64] = {k: np.zeros((0, *sh)) for k, sh in STATE_COLUMNS.items()}
+        self._slot: NDArray[np.intp] = np.zeros(0, np.intp)
+        self._free: NDArray[np.intp] = np.zeros(0, np.intp)
+        self._S: F64 = np.zeros((0, _WIDTH))
+        self._s: dict[str, F64] = {}
+        self._views()
         self._log_prior = np.log(self.config.prior)
         self._period_s = np.array(
             [sp.report_period_s or sp.scan_period_s or 1.0 for sp in catalog.specs], np.float64
@@ -247,10 +294,9 @@ class Classifier:
         has_rid = catalog.sensors_of(SensorKind.REMOTE_ID).size > 0
         self._listening = has_adsb or has_rid
         self._coop_table = coop_table(self.config.model, has_adsb, has_rid)
-        self._last: tuple[Picture, dict[str, F64], Kinematics] | None = None
+        self._last: tuple[Picture, NDArray[np.intp]] | None = None
         self._next_ml_time = -np.inf
         self._features: F64 | None = None
-        self._bayes: F64 = np.zeros((0, C))
 
     # -- state bookkeeping -----------------------------------------------------------------
     @property
@@ -258,68 +304,152 @@ class Classifier:
         """Track ids the classifier currently holds state for (sorted)."""
         return self._ids.copy()
 
-    def _align(self, picture: Picture, deleted: I64) -> NDArray[np.intp]:
-        """Keep state for the picture's tracks only (drops deleted/vanished), add new tracks.
+    @property
+    def capacity(self) -> int:
+        """Rows of the state array (grows to the most tracks held at once, never shrinks)."""
+        return int(self._S.shape[0])
 
-        Returns the state row of each picture track, and leaves the state sorted by id.
-        """
+    def _views(self) -> None:
+        """Named column views of the state array (scalar columns as 1-D views)."""
+        self._s = {
+            k: self._S[:, sl] if STATE_COLUMNS[k] else self._S[:, sl.start]
+            for k, sl in _LAYOUT.items()
+        }
+
+    def _allocate(self, k: int) -> NDArray[np.intp]:
+        """``k`` free slots (the state array doubles when too few are free)."""
+        if self._free.size < k:
+            cap = self.capacity
+            new_cap = max(2 * cap, cap + k - self._free.size, 64)
+            grown = np.zeros((new_cap, _WIDTH))
+            grown[:cap] = self._S
+            self._S = grown
+            self._free = np.concatenate([self._free, np.arange(cap, new_cap, dtype=np.intp)])
+            self._views()
+        out = self._free[self._free.size - k :]
+        self._free = self._free[: self._free.size - k]
+        return out
+
+    def _align(self, picture: Picture, deleted: I64) -> NDArray[np.intp]:
+        """Keep state for the picture's tracks only (frees deleted/vanished tracks' slots),
+        give new tracks fresh slots. Returns the slot of each picture track (picture order)."""
         ids = np.asarray(picture.track_id, dtype=np.int64)
-        if np.unique(ids).size != ids.size:
+        order = np.argsort(ids, kind="stable")
+        sid = ids[order]
+        if sid.size > 1 and bool(np.any(sid[1:] == sid[:-1])):
             raise ValueError("TrackerOutput.picture.track_id has duplicate track ids")
-        keep = np.isin(self._ids, ids) & ~np.isin(self._ids, deleted)
-        new_ids = np.setdiff1d(ids, self._ids[keep])
-        all_ids = np.concatenate([self._ids[keep], new_ids])
-        order = np.argsort(all_ids, kind="stable")
-        n_new = new_ids.size
-        s_new: dict[str, F64] = {}
-        for k, sh in STATE_COLUMNS.items():
-            fresh = np.zeros((n_new, *sh))
-            if k == "last_time":
-                fresh = picture.time - np.full(n_new, self.config.birth_dt_s)
-            s_new[k] = np.concatenate([self._s[k][keep], fresh])[order]
-        self._ids = all_ids[order]
-        self._s = s_new
-        return np.searchsorted(self._ids, ids)
+        held = self._ids
+        found = np.zeros(sid.size, dtype=bool)
+        slot_sorted = np.full(sid.size, -1, dtype=np.intp)
+        kept = np.zeros(held.size, dtype=bool)
+        if held.size and sid.size:
+            pos = np.minimum(np.searchsorted(held, sid), held.size - 1)
+            found = held[pos] == sid
+            if deleted.size:
+                found &= ~np.isin(sid, deleted)  # a re-used id starts from scratch
+            slot_sorted[found] = self._slot[pos[found]]
+            kept[pos[found]] = True
+        gone = self._slot[~kept]
+        if gone.size:
+            self._free = np.concatenate([self._free, gone])
+        new = np.flatnonzero(~found)
+        if new.size:
+            slots = self._allocate(new.size)
+            slot_sorted[new] = slots
+            self._S[slots] = 0.0
+            s = self._s
+            s["last_time"][slots] = picture.time - self.config.birth_dt_s
+            s["eval_time"][slots] = -np.inf
+            s["ml_time"][slots] = -np.inf
+        self._ids = sid
+        self._slot = slot_sorted
+        slot = np.empty(sid.size, dtype=np.intp)
+        slot[order] = slot_sorted
+        return slot
+
+    def _forgotten_rows(self, slot: NDArray[np.intp], t: float) -> dict[str, F64]:
+        """State rows of ``slot`` with the evidence forgotten up to time ``t`` (s), as a copy
+        (the stored rows are forgotten lazily, when their track is next evaluated)."""
+        rows = self._S[slot]
+        keep = forget_factor(
+            np.maximum(t - rows[:, _LAYOUT["last_time"].start], 0.0), self.config.forget_s
+        )
+        rows[:, _FORGOTTEN_COLS] *= keep[:, None]
+        return {
+            k: rows[:, sl] if STATE_COLUMNS[k] else rows[:, sl.start] for k, sl in _LAYOUT.items()
+        }
 
     # -- the step --------------------------------------------------------------------------
     def update(self, out: TrackerOutput, reports: Reports) -> ClassBeliefs:
-        """Fold one tracker step into the beliefs; returns beliefs for every picture track."""
+        """Fold one tracker step into the beliefs; returns beliefs for every picture track.
+
+        Only tracks with associated reports this step, new tracks, and confirmed tracks whose
+        posterior is ``refresh_s`` old are evaluated; the others keep their last posterior.
+        """
         pic = out.picture
-        row = self._align(pic, np.asarray(out.deleted, dtype=np.int64))
-        s = self._s
+        slot = self._align(pic, np.asarray(out.deleted, dtype=np.int64))
+        s, cfg = self._s, self.config
         t = float(pic.time)
-        dt = np.maximum(t - s["last_time"][row], 0.0)
-        keep = forget_factor(dt, self.config.forget_s)
-        # 1. forget (every held track is in the picture, so stepping `row` steps them all)
-        for k, sh in STATE_COLUMNS.items():
-            if k not in NOT_FORGOTTEN:
-                s[k][row] = s[k][row] * keep.reshape((-1,) + (1,) * len(sh))
-        s["last_time"][row] = t
-        # 2. reports, then cooperative status (bound id or associated self-reports)
-        coop_w = self._report_evidence(out, reports)
-        self._coop_evidence(pic, row, dt, coop_w)
-        # 3. track state, 4. posterior
-        kin = kinematics(pic)
-        self._running_means(row, kin, dt)
-        log_ev = self._report_log_evidence(row) + self._state_log_evidence(pic, kin)
-        probs = posterior(self._log_prior, log_ev)
-        self._last = (pic, {k: v[row] for k, v in s.items()}, kin)
+        ri, pi, w = self._matched(out, reports, slot)
+        ev = ~np.isfinite(s["eval_time"][slot])
+        ev[pi] = True
+        ev |= pic.confirmed() & (s["eval_time"][slot] + cfg.refresh_s <= t + 1e-9)
+        e = np.flatnonzero(ev)
+        es = slot[e]
+        if e.size:
+            # 1. forget (lazily: since each evaluated track's last evaluation)
+            dt = np.maximum(t - s["last_time"][es], 0.0)
+            keep = forget_factor(dt, cfg.forget_s)
+            self._S[es[:, None], _FORGOTTEN_COLS[None, :]] *= keep[:, None]
+            s["last_time"][es] = t
+            # 2. reports, then cooperative status (bound id or associated self-reports)
+            coop_w = self._report_evidence(ri, slot[pi], w, reports)
+            sub = pic if e.size == len(pic) else pic.take(e)
+            self._coop_evidence(sub, es, dt, coop_w[es])
+            # 3. track state, 4. posterior
+            kin = kinematics(sub)
+            self._running_means(es, kin, dt)
+            log_ev = self._report_log_evidence(es) + self._state_log_evidence(sub, kin)
+            bayes = posterior(self._log_prior, log_ev)
+            s["bayes"][es] = bayes
+            s["eval_time"][es] = t
+            s["post"][es] = self._pooled(bayes, es)
+        self._last = (pic, slot)
         self._features = None
-        self._bayes = probs
-        if self.model is not None and len(pic):
-            if t >= self._next_ml_time:
-                s["p_ml"][row] = self.model.predict_proba(self.features())
-                s["has_ml"][row] = 1.0
-                self._next_ml_time = t + self.config.ml_period_s
-            has = s["has_ml"][row] > 0
-            if has.any():
-                probs = probs.copy()
-                probs[has] = self._pool(probs[has], s["p_ml"][row[has]])
-        return ClassBeliefs(t, pic.track_id.copy(), probs)
+        ml_due = self.model is not None and len(pic) > 0 and t >= self._next_ml_time
+        if ml_due and self._run_model(pic, slot, t):
+            self._next_ml_time = t + cfg.ml_period_s
+        return ClassBeliefs(t, pic.track_id.copy(), s["post"][slot])
+
+    def _run_model(self, pic: Picture, slot: NDArray[np.intp], t: float) -> bool:
+        """Learned posterior for the confirmed tracks evaluated since its last run on them
+        (one batched call); their returned posteriors are pooled again. False if none was."""
+        assert self.model is not None
+        s = self._s
+        rows = np.flatnonzero(pic.confirmed() & (s["eval_time"][slot] > s["ml_time"][slot]))
+        if not rows.size:
+            return False
+        rs = slot[rows]
+        sub = pic if rows.size == len(pic) else pic.take(rows)
+        X = feature_matrix(sub, self._forgotten_rows(rs, t), kinematics(sub))
+        s["p_ml"][rs] = self.model.predict_proba(X)
+        s["has_ml"][rs] = 1.0
+        s["ml_time"][rs] = t
+        s["post"][rs] = self._pooled(s["bayes"][rs], rs)
+        return True
+
+    def _pooled(self, bayes: F64, slots: NDArray[np.intp]) -> F64:
+        """Returned posterior: the Bayesian one pooled with the learned one where it exists."""
+        has = self._s["has_ml"][slots] > 0
+        if not has.any():
+            return bayes
+        out = bayes.copy()
+        out[has] = self._pool(bayes[has], self._s["p_ml"][slots[has]])
+        return out
 
     def _state_log_evidence(self, pic: Picture, kin: Kinematics) -> F64:
         """(n, C) log-likelihood of the current track state; its covariance already carries
-        the kinematic history, so it is scored once per step, not accumulated."""
+        the kinematic history, so it is scored once per evaluation, not accumulated."""
         cfg, m = self.config, self.config.model
         ll = cfg.kin_weight * (
             lk.speed_loglik(kin.speed_mps, kin.speed_sd_mps, m)
@@ -341,13 +471,14 @@ class Classifier:
 
     def _coop_evidence(self, pic: Picture, row: NDArray[np.intp], dt: F64, coop_w: F64) -> None:
         """Cooperative status counts, in units of ``coop_info_s``: ADS-B / Remote ID identity
-        bound to the track (dt) or self-reports associated this step (their report interval),
-        whichever is larger; "none" (dt) when a receiver listens and no identity was seen.
-        A spoof suspect voids all cooperative evidence of the track."""
+        bound to the track (dt) or self-reports associated since its last evaluation (their
+        report interval), whichever is larger; "none" (dt) when a receiver listens and no
+        identity was seen. A spoof suspect voids all cooperative evidence of the track.
+        ``pic``, ``row`` (slots), ``dt`` (s) and ``coop_w`` ((k, 2) s) are aligned."""
         cfg, s = self.config, self._s
         kind = coop_kind_of_id(pic.coop_id)
         w = np.zeros((row.size, 3))
-        w[:, :2] = coop_w[row]
+        w[:, :2] = coop_w
         bound = kind != lk.COOP_NONE
         w[bound, kind[bound]] = np.maximum(w[bound, kind[bound]], dt[bound])
         seen = w[:, :2].sum(axis=1) > 0
@@ -357,15 +488,15 @@ class Classifier:
         spoof = np.asarray(pic.spoof_suspect, dtype=bool)
         s["coop_n"][row[spoof]] = 0.0
 
-    def _report_evidence(self, out: TrackerOutput, reports: Reports) -> F64:
-        """Scatter this step's associated reports into their tracks' statistics.
-
-        Returns (m, 2) seconds of cooperative self-reports (ADS-B, Remote ID) per held track.
-        """
-        coop_w = np.zeros((self._ids.size, 2))
+    def _matched(
+        self, out: TrackerOutput, reports: Reports, slot: NDArray[np.intp]
+    ) -> tuple[NDArray[np.intp], NDArray[np.intp], F64]:
+        """This step's associations whose report is in the batch and whose track is in the
+        picture: (report row, picture index, weight). Raises on a weight outside [0, 1]."""
         a = out.associations
+        none = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0))
         if len(a) == 0 or len(reports) == 0 or self._ids.size == 0:
-            return coop_w
+            return none
         order = np.argsort(reports.det_id, kind="stable")
         sorted_det = reports.det_id[order]
         pos = np.minimum(np.searchsorted(sorted_det, a.det_id), sorted_det.size - 1)
@@ -374,8 +505,21 @@ class Classifier:
         w = np.asarray(a.weight, dtype=np.float64)[ok]
         if not np.all(np.isfinite(w)) or np.any((w < 0) | (w > 1)):
             raise ValueError("Associations.weight must be finite and in [0, 1]")
-        ri = order[pos[ok]]
-        ti = tpos[ok]
+        # picture index of each matched track: invert slot -> picture index
+        pic_of_slot = np.full(self.capacity, -1, dtype=np.intp)
+        pic_of_slot[slot] = np.arange(slot.size)
+        pi = pic_of_slot[self._slot[tpos[ok]]]
+        return order[pos[ok]].astype(np.intp), pi, w
+
+    def _report_evidence(
+        self, ri: NDArray[np.intp], ti: NDArray[np.intp], w: F64, reports: Reports
+    ) -> F64:
+        """Scatter matched reports (rows ``ri`` of ``reports``, track slots ``ti``, weights
+        ``w``) into their tracks' statistics.
+
+        Returns (capacity, 2) seconds of cooperative self-reports (ADS-B, Remote ID) per slot.
+        """
+        coop_w = np.zeros((self.capacity, 2))
         if ri.size == 0:
             return coop_w
         cfg, m, s = self.config, self.config.model, self._s
@@ -420,7 +564,7 @@ class Classifier:
         return coop_w
 
     def _report_log_evidence(self, row: NDArray[np.intp]) -> F64:
-        """(n, C) log-likelihood of the tracks' report statistics."""
+        """(n, C) log-likelihood of the tracks' report statistics (``row``: slots)."""
         s, cfg = self._s, self.config
         m = cfg.model
         rcs = lk.rcs_log_marginal(s["rcs_n"][row], s["rcs_S"][row], m)
@@ -446,15 +590,21 @@ class Classifier:
 
     # -- features for the learned model ----------------------------------------------------
     def features(self) -> F64:
-        """(n, F) feature matrix of the last picture's tracks (its order), `FEATURE_NAMES`
-        (computed on demand from a snapshot of the step's state)."""
+        """(n, F) feature matrix of the last picture's tracks (its order), `FEATURE_NAMES`:
+        each track's evidence as of its last evaluation, forgotten to the picture time, and
+        the picture's kinematics (computed on demand)."""
         if self._last is None:
             return np.zeros((0, N_FEATURES))
         if self._features is None:
-            self._features = feature_matrix(*self._last)
+            pic, slot = self._last
+            self._features = feature_matrix(
+                pic, self._forgotten_rows(slot, float(pic.time)), kinematics(pic)
+            )
         return self._features.copy()
 
     def bayes_posterior(self) -> F64:
         """(n, C) Bayesian posterior alone (before pooling with the learned model) of the last
-        picture's tracks, in its order."""
-        return self._bayes.copy()
+        picture's tracks, in its order, as of each track's last evaluation."""
+        if self._last is None:
+            return np.zeros((0, C))
+        return np.asarray(self._s["bayes"][self._last[1]], dtype=np.float64)

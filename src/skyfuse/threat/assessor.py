@@ -100,6 +100,10 @@ class ThreatConfig:
     launch_match_m: float = 3000.0
     launch_pairs: int = 300
     launch_max_areas: int = 5
+    launch_period_s: float = 5.0
+    """Launch areas are re-fitted at most this often, s (their rays change slowly; the last
+    fit is reported in between, and its tracks' rays are still remembered every call); 0 =
+    every call."""
     relay_gate_m: float = 3000.0
     relay_min_routes: int = 2
     relay_route_back_m: float = 40000.0
@@ -337,6 +341,8 @@ class ThreatAssessor:
         self._raids = RaidGrouper(c.raid_pos_scale_m, c.raid_vel_scale_mps, c.raid_min_tracks)
         self._launch = LaunchAreaTracker(frame, c.launch_memory_s, c.launch_match_m)
         self._rng = np.random.default_rng(c.seed)
+        self._next_launch_fit = -math.inf
+        self._launch_last: tuple[LaunchArea, ...] = ()
 
     def assess(self, picture: Picture, beliefs: ClassBeliefs) -> ThreatPicture:
         """Assess one picture. Only confirmed/coasting tracks count; static ones are relay
@@ -613,7 +619,11 @@ class ThreatAssessor:
         )
         ids, pos, vel = self._launch.rays()
         if len(ids) < cfg.launch_min_tracks:
-            return tuple(self._launch.assign(time, []))
+            self._launch_last = tuple(self._launch.assign(time, []))
+            return self._launch_last
+        if time < self._next_launch_fit:
+            return self._launch_last
+        self._next_launch_fit = time + cfg.launch_period_s
         # one tangent plane at the rays' centroid (identity rotation for ENU scenarios)
         centre = pos.mean(axis=0)
         R0 = self.frame.local_rotation(centre)
@@ -637,7 +647,8 @@ class ThreatAssessor:
             guess = centre + R0.T @ local
             ground = guess - self.frame.up(guess) * float(self.frame.height(guess))
             found.append((ground, f.cov, ids[f.support]))
-        return tuple(self._launch.assign(time, found))
+        self._launch_last = tuple(self._launch.assign(time, found))
+        return self._launch_last
 
     # -- relays ----------------------------------------------------------------------------
     def _relays(
