@@ -11,7 +11,9 @@ from skyfuse.geo.frames import (
     ecef_from_geodetic,
     enu_from_aer,
     enu_rotation,
+    enu_rotation_at,
     geodetic_from_ecef,
+    up_at,
     wrap_angle_rad,
     wrap_azimuth_deg,
 )
@@ -25,7 +27,9 @@ __all__ = [
     "ecef_from_geodetic",
     "enu_from_aer",
     "enu_rotation",
+    "enu_rotation_at",
     "geodetic_from_ecef",
+    "up_at",
     "wrap_angle_rad",
     "wrap_azimuth_deg",
 ]

@@ -90,6 +90,48 @@ def enu_rotation(lat_deg: ArrayLike, lon_deg: ArrayLike) -> F64:
     return np.stack(rows, axis=-2)
 
 
+def _geodetic_trig(ecef: ArrayLike) -> tuple[F64, F64, F64, F64]:
+    """(sin lat, cos lat, sin lon, cos lon) of ECEF points (..., 3) without inverse trigonometry:
+    Bowring's closed form (one step; latitude error below 1e-10 rad from -10 km to 1,000 km
+    height), longitude from the equatorial components (0 on the polar axis)."""
+    q = np.asarray(ecef, dtype=np.float64)
+    x, y, z = q[..., 0], q[..., 1], q[..., 2]
+    p = np.hypot(x, y)
+    on_axis = p == 0.0
+    p_safe = np.where(on_axis, 1.0, p)
+    cos_lon = np.where(on_axis, 1.0, x / p_safe)
+    sin_lon = np.where(on_axis, 0.0, y / p_safe)
+    zb, pb = z * WGS84_A, p * WGS84_B
+    rb = np.hypot(zb, pb)
+    rb = np.where(rb == 0.0, 1.0, rb)
+    sin_b, cos_b = zb / rb, pb / rb
+    num = z + _EP2 * WGS84_B * sin_b**3
+    den = p - WGS84_E2 * WGS84_A * cos_b**3
+    r = np.hypot(num, den)
+    r = np.where(r == 0.0, 1.0, r)
+    return num / r, den / r, sin_lon, cos_lon
+
+
+def enu_rotation_at(ecef: ArrayLike) -> F64:
+    """Rotation matrices R (..., 3, 3), ``enu = R @ (ecef - ecef_ref)``, at ECEF points (..., 3).
+
+    The same matrices as ``enu_rotation(*geodetic_from_ecef(ecef)[:2])`` (to ~1e-10) in a few
+    algebraic operations (no degrees, no iterations): for per-track rotations on hot paths.
+    """
+    sl, cl, so, co = _geodetic_trig(ecef)
+    out = np.empty((*sl.shape, 3, 3))
+    out[..., 0, 0], out[..., 0, 1], out[..., 0, 2] = -so, co, 0.0
+    out[..., 1, 0], out[..., 1, 1], out[..., 1, 2] = -sl * co, -sl * so, cl
+    out[..., 2, 0], out[..., 2, 1], out[..., 2, 2] = cl * co, cl * so, sl
+    return out
+
+
+def up_at(ecef: ArrayLike) -> F64:
+    """Local (geodetic) up unit vectors (..., 3) at ECEF points (..., 3); see `enu_rotation_at`."""
+    sl, cl, so, co = _geodetic_trig(ecef)
+    return np.stack([cl * co, cl * so, sl], axis=-1)
+
+
 def aer_from_enu(enu: ArrayLike) -> tuple[F64, F64, F64]:
     """Local ENU offsets (..., 3) m -> (azimuth rad in [0, 2pi), elevation rad, slant range m)."""
     v = np.asarray(enu, dtype=np.float64)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from skyfuse.geo.frames import ecef_from_geodetic, enu_rotation, geodetic_from_ecef
+from skyfuse.geo.frames import ecef_from_geodetic, enu_rotation_at, geodetic_from_ecef, up_at
 
 F64 = NDArray[np.float64]
 
@@ -64,8 +64,7 @@ class WorkFrame:
         q = np.asarray(p, dtype=np.float64)
         if not self.geodetic:
             return np.broadcast_to(np.eye(3), (*q.shape[:-1], 3, 3)).copy()
-        lat, lon, _ = geodetic_from_ecef(q)
-        return enu_rotation(lat, lon)
+        return enu_rotation_at(q)
 
     def up(self, p: ArrayLike) -> F64:
         """Local up unit vectors (..., 3) at working-frame points ``p``."""
@@ -74,7 +73,7 @@ class WorkFrame:
             u = np.zeros_like(q)
             u[..., 2] = 1.0
             return u
-        return np.asarray(self.local_rotation(q)[..., 2, :], dtype=np.float64)
+        return up_at(q)
 
     def velocity_to_local(self, p: ArrayLike, v: ArrayLike) -> F64:
         """Working-frame velocities -> local East, North, Up velocities at the same points."""

@@ -152,22 +152,77 @@ def imm_mix(xm: F64, Pm: F64, mu: F64, Pi: F64) -> tuple[F64, F64, F64]:
         x0 (n, M, 6), P0 (n, M, 6, 6) mixed initial conditions for each mode, and the predicted
         mode probabilities ``c (n, M) = mu @ Pi``.
     """
+    n, m = mu.shape
     c = mu @ Pi
     w = mu[:, :, None] * Pi[None, :, :] / np.maximum(c[:, None, :], 1e-300)  # w[n, i, j]
-    x0 = np.einsum("nij,nik->njk", w, xm)
-    d = xm[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 6)
-    spread = (w[..., None] * d)[..., :, None] * d[..., None, :]  # (n, i, j, 6, 6)
-    P0 = np.einsum("nij,nikl->njkl", w, Pm) + spread.sum(axis=1)
+    if m == 2:
+        # Two modes: x0_j = w_0j x_0 + w_1j x_1 and the spread term is w_0j w_1j dd',
+        # d = x_0 - x_1 (closed form of sum_i w_ij (x_i - x0_j)(x_i - x0_j)').
+        w0, w1 = w[:, 0, :, None], w[:, 1, :, None]  # (n, j, 1)
+        x0 = w0 * xm[:, None, 0] + w1 * xm[:, None, 1]
+        d = xm[:, 0] - xm[:, 1]
+        dd = d[:, :, None] * d[:, None, :]
+        P0 = (
+            w0[..., None] * Pm[:, None, 0]
+            + w1[..., None] * Pm[:, None, 1]
+            + (w0 * w1)[..., None] * dd[:, None]
+        )
+        return x0, P0, c
+    wt = np.swapaxes(w, 1, 2)  # [n, j, i]
+    x0 = wt @ xm  # (n, j, 6)
+    dm = xm[:, None, :, :] - x0[:, :, None, :]  # (n, j, i, 6)
+    # Stacked small matrix products: sum_i w_ij (P_i + d_ij d_ij').
+    P0 = (wt @ Pm.reshape(n, m, -1)).reshape(Pm.shape) + np.swapaxes(
+        wt[..., None] * dm, -1, -2
+    ) @ dm
     return x0, P0, c
 
 
 def imm_combine(xm: F64, Pm: F64, mu: F64) -> tuple[F64, F64]:
     """Moment-matched output of an IMM: x (n, 6), P (n, 6, 6) from modes (n, M, ...)."""
-    x = np.einsum("nm,nmk->nk", mu, xm)
-    d = xm - x[:, None, :]
-    spread = (mu[..., None] * d)[..., :, None] * d[..., None, :]
-    P = np.einsum("nm,nmkl->nkl", mu, Pm) + spread.sum(axis=1)
+    n, m = mu.shape
+    if m == 2:
+        # x = mu_0 x_0 + mu_1 x_1, P = mu_0 P_0 + mu_1 P_1 + mu_0 mu_1 dd', d = x_0 - x_1.
+        u0, u1 = mu[:, 0, None], mu[:, 1, None]
+        x = u0 * xm[:, 0] + u1 * xm[:, 1]
+        d = xm[:, 0] - xm[:, 1]
+        u0, u1 = u0[..., None], u1[..., None]
+        P = u0 * Pm[:, 0] + u1 * Pm[:, 1] + (u0 * u1) * (d[:, :, None] * d[:, None, :])
+        return x, P
+    x = (mu[:, None, :] @ xm)[:, 0]
+    dm = xm - x[:, None, :]
+    P = (mu[:, None, :] @ Pm.reshape(n, m, -1)).reshape(Pm.shape[0], *Pm.shape[2:])
+    P += np.swapaxes(mu[..., None] * dm, 1, 2) @ dm
     return x, P
+
+
+def cv_predict(x: F64, P: F64, dt: float, qa: F64) -> tuple[F64, F64]:
+    """Constant-velocity prediction over ``dt`` seconds by blocks, without 6x6 products.
+
+    ``x (..., 6)``, symmetric ``P (..., 6, 6)`` with blocks ``[[A, B], [B', C]]`` (position,
+    velocity); ``qa (..., 3, 3)`` acceleration density (`acceleration_density`). Returns
+    ``F x`` and ``F P F' + Q``: ``[[A + dt (B + B') + dt^2 C, B + dt C], [B' + dt C, C]]`` plus
+    `cv_process_noise`.
+    """
+    xn = x.copy()
+    xn[..., :3] += dt * x[..., 3:]
+    A, B, C = P[..., :3, :3], P[..., :3, 3:], P[..., 3:, 3:]
+    Bt = np.swapaxes(B, -1, -2)
+    top = B + dt * C
+    Pn = np.empty(np.broadcast_shapes(P.shape, (*qa.shape[:-2], 6, 6)))
+    Pn[..., :3, :3] = A + dt * (B + Bt) + (dt * dt) * C + qa * (dt**3 / 3.0)
+    Pn[..., :3, 3:] = top + qa * (dt**2 / 2.0)
+    Pn[..., 3:, :3] = Bt + dt * C + qa * (dt**2 / 2.0)
+    Pn[..., 3:, 3:] = C + qa * dt
+    return xn, Pn
+
+
+def mode_acceleration_density(up: F64, q: F64) -> F64:
+    """Acceleration densities (..., M, 3, 3) of M modes at local up vectors ``up (..., 3)``:
+    ``q_h I + (q_v - q_h) u u'`` with ``q (M, 2)`` horizontal and vertical densities, m^2/s^3."""
+    uu = up[..., :, None] * up[..., None, :]
+    q_h = q[:, 0, None, None]
+    return np.asarray(q_h * np.eye(3) + (q[:, 1, None, None] - q_h) * uu[..., None, :, :])
 
 
 def imm_mode_update(c: F64, loglik: F64) -> F64:

@@ -44,9 +44,7 @@ from skyfuse.tracking.association import (
 )
 from skyfuse.tracking.config import TrackerConfig
 from skyfuse.tracking.filters import (
-    acceleration_density,
-    cv_process_noise,
-    cv_transition,
+    cv_predict,
     imm_combine,
     imm_mix,
     imm_mode_update,
@@ -54,6 +52,7 @@ from skyfuse.tracking.filters import (
     inv_logdet,
     kalman_update,
     mahalanobis2,
+    mode_acceleration_density,
     mode_transition,
 )
 from skyfuse.tracking.formation import FormationMemory, sharing_pairs
@@ -789,19 +788,9 @@ class Tracker:
         x0, P0, c = imm_mix(
             self.xm[idx], self.Pm[idx], self.mu[idx], mode_transition(dt, self._sojourn)
         )
-        F = cv_transition(dt)
         frame = self.catalog.frame
-        if frame.geodetic:
-            up = self._local_up(idx)
-            qa = np.stack(
-                [acceleration_density(up, qh, qv) for qh, qv in self._q], axis=1
-            )  # (n, M, 3, 3)
-        else:
-            ez = np.array([0.0, 0.0, 1.0])
-            qa = np.stack([acceleration_density(ez, qh, qv) for qh, qv in self._q])  # (M, 3, 3)
-        Q = cv_process_noise(dt, qa)
-        xm = np.einsum("ij,nmj->nmi", F, x0)
-        Pm = F @ P0 @ F.T + Q
+        up = self._local_up(idx) if frame.geodetic else np.array([0.0, 0.0, 1.0])
+        xm, Pm = cv_predict(x0, P0, dt, mode_acceleration_density(up, self._q))
         self.xm[idx] = xm
         self.Pm[idx] = Pm
         self.mu[idx] = c
@@ -900,10 +889,7 @@ class Tracker:
         the sensor's local ENU frame (current track positions).
         """
         rot = self.catalog.rotation[radars]
-        d = (
-            np.einsum("kij,nj->kni", rot, self.x[idx, :3])
-            - np.einsum("kij,kj->ki", rot, self.catalog.position[radars])[:, None, :]
-        )
+        d = (self.x[idx, :3] - self.catalog.position[radars][:, None, :]) @ np.swapaxes(rot, 1, 2)
         rng = np.linalg.norm(d, axis=2)
         el = np.degrees(np.arctan2(d[..., 2], np.hypot(d[..., 0], d[..., 1])))
         az = np.degrees(np.arctan2(d[..., 0], d[..., 1])) % 360.0
