@@ -197,24 +197,21 @@ def imm_combine(xm: F64, Pm: F64, mu: F64) -> tuple[F64, F64]:
 
 
 def cv_predict(x: F64, P: F64, dt: float, qa: F64) -> tuple[F64, F64]:
-    """Constant-velocity prediction over ``dt`` seconds by blocks, without 6x6 products.
+    """Constant-velocity prediction ``F x``, ``F P F' + Q`` over ``dt`` seconds, stacked.
 
-    ``x (..., 6)``, symmetric ``P (..., 6, 6)`` with blocks ``[[A, B], [B', C]]`` (position,
-    velocity); ``qa (..., 3, 3)`` acceleration density (`acceleration_density`). Returns
-    ``F x`` and ``F P F' + Q``: ``[[A + dt (B + B') + dt^2 C, B + dt C], [B' + dt C, C]]`` plus
-    `cv_process_noise`.
+    ``x (..., 6)``, ``P (..., 6, 6)``; ``qa (..., 3, 3)`` acceleration density
+    (`acceleration_density`, broadcast against P's leading dimensions). The covariance goes
+    through one matrix product on flattened rows, ``vec(F P F') = (F kron F) vec(P)``, and Q
+    (`cv_process_noise`) is linear in ``qa`` the same way: a few large operations instead of
+    thousands of 6x6 products.
     """
-    xn = x.copy()
-    xn[..., :3] += dt * x[..., 3:]
-    A, B, C = P[..., :3, :3], P[..., :3, 3:], P[..., 3:, 3:]
-    Bt = np.swapaxes(B, -1, -2)
-    top = B + dt * C
-    Pn = np.empty(np.broadcast_shapes(P.shape, (*qa.shape[:-2], 6, 6)))
-    Pn[..., :3, :3] = A + dt * (B + Bt) + (dt * dt) * C + qa * (dt**3 / 3.0)
-    Pn[..., :3, 3:] = top + qa * (dt**2 / 2.0)
-    Pn[..., 3:, :3] = Bt + dt * C + qa * (dt**2 / 2.0)
-    Pn[..., 3:, 3:] = C + qa * dt
-    return xn, Pn
+    F = cv_transition(dt)
+    g = np.array([[dt**3 / 3.0, dt**2 / 2.0], [dt**2 / 2.0, dt]])
+    # K[(i, j), (a, k, b, l)] = g[a, b] if (k, l) == (i, j): Qa block (i, j) -> Q entries.
+    K = np.einsum("ab,ik,jl->ijakbl", g, np.eye(3), np.eye(3)).reshape(9, 36)
+    Pn = (P.reshape(-1, 36) @ np.kron(F, F).T).reshape(*P.shape[:-2], 36)
+    Pn = Pn + qa.reshape(*qa.shape[:-2], 9) @ K
+    return np.asarray(x @ F.T), np.asarray(Pn.reshape(*Pn.shape[:-1], 6, 6))
 
 
 def mode_acceleration_density(up: F64, q: F64) -> F64:

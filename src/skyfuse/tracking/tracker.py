@@ -65,6 +65,8 @@ IDX = NDArray[np.intp]
 N_MODES = 2
 _N_KINDS = len(SensorKind)
 _LOG_2PI = float(np.log(2.0 * np.pi))
+_KIND_BITS = (1 << np.arange(_N_KINDS)).astype(np.int32)
+"""`Picture.sensor_mask` bit of each `SensorKind` code."""
 UP_REFRESH_M = 1000.0
 """A track's cached local up vector is recomputed once it has moved this far (m)."""
 _DEFAULT_POSITION_CLUTTER_DENSITY = 1e-12
@@ -379,26 +381,28 @@ class Tracker:
         )
 
     def picture(self) -> Picture:
-        """The current picture: all live tracks (tentative included), ordered by track id."""
+        """The current picture: all live tracks (tentative included), ordered by track id.
+
+        Columns are fresh arrays (fancy indexing copies), never views of the tracker's state.
+        """
         idx = self.live()
         idx = idx[np.argsort(self.track_id[idx], kind="stable")]
         recent = (self.time - self.kind_time[idx]) <= self.config.sensor_mask_window_s
-        bits = (1 << np.arange(_N_KINDS)).astype(np.int32)
-        mask = (recent * bits).sum(axis=1).astype(np.int32)
+        mask = recent.astype(np.int32) @ _KIND_BITS
         return Picture(
             time=float(self.time) if np.isfinite(self.time) else 0.0,
             frame=self.catalog.frame,
-            track_id=self.track_id[idx].copy(),
-            state=self.x[idx].copy(),
-            cov=self.P[idx].copy(),
-            status=self.status[idx].copy(),
-            first_time=self.first_time[idx].copy(),
-            last_update_time=self.last_update_time[idx].copy(),
-            n_updates=self.n_updates[idx].copy(),
-            mode_prob=self.mu[idx].copy(),
-            static=self.static[idx].copy(),
-            coop_id=self.coop_id[idx].copy(),
-            spoof_suspect=self.spoof_suspect[idx].copy(),
+            track_id=self.track_id[idx],
+            state=self.x[idx],
+            cov=self.P[idx],
+            status=self.status[idx],
+            first_time=self.first_time[idx],
+            last_update_time=self.last_update_time[idx],
+            n_updates=self.n_updates[idx],
+            mode_prob=self.mu[idx],
+            static=self.static[idx],
+            coop_id=self.coop_id[idx],
+            spoof_suspect=self.spoof_suspect[idx],
             sensor_mask=mask,
         )
 
@@ -886,22 +890,23 @@ class Tracker:
         coverage, else 0: a (K, n) array.
 
         Coverage: slant range, elevation and azimuth sector of `sensors.json` ``coverage``, in
-        the sensor's local ENU frame (current track positions).
+        the sensor's local ENU frame (current track positions); angles only for the pairs
+        within range.
         """
-        rot = self.catalog.rotation[radars]
-        d = (self.x[idx, :3] - self.catalog.position[radars][:, None, :]) @ np.swapaxes(rot, 1, 2)
-        rng = np.linalg.norm(d, axis=2)
-        el = np.degrees(np.arctan2(d[..., 2], np.hypot(d[..., 0], d[..., 1])))
-        az = np.degrees(np.arctan2(d[..., 0], d[..., 1])) % 360.0
         cv = self._coverage[radars]  # (K, 6): min/max range, min/max elevation, az0, span
-        inside = (
-            (rng >= cv[:, 0, None])
-            & (rng <= cv[:, 1, None])
-            & (el >= cv[:, 2, None])
-            & (el <= cv[:, 3, None])
-            & (((az - cv[:, 4, None]) % 360.0) <= cv[:, 5, None])
-        )
-        return np.where(inside, np.log1p(-self.pd[radars])[:, None], 0.0)
+        off = self.x[idx, :3] - self.catalog.position[radars][:, None, :]  # (K, n, 3)
+        r2 = np.einsum("kni,kni->kn", off, off)
+        k, i = np.nonzero((r2 >= cv[:, 0, None] ** 2) & (r2 <= cv[:, 1, None] ** 2))
+        out = np.zeros(r2.shape)
+        if k.size == 0:
+            return out
+        d = np.einsum("kij,kj->ki", self.catalog.rotation[radars[k]], off[k, i])
+        el = np.degrees(np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])))
+        az = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
+        c = cv[k]
+        inside = (el >= c[:, 2]) & (el <= c[:, 3]) & (((az - c[:, 4]) % 360.0) <= c[:, 5])
+        out[k[inside], i[inside]] = np.log1p(-self.pd[radars[k[inside]]])
+        return out
 
     def _imm_update(
         self,
