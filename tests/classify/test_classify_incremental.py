@@ -91,21 +91,26 @@ def test_tentative_track_without_reports_keeps_its_posterior(catalog: SensorCata
     np.testing.assert_array_equal(b1.probs[1], b0.probs[1])  # not evaluated
     assert not np.allclose(b1.probs[0], b0.probs[0])  # refreshed: slow now
     b2 = clf.update(out_of(later, [5], [2]), radar(catalog, 3.0, [5], [-6.0]))
-    assert not np.allclose(b2.probs[1], b1.probs[1])  # a report: evaluated
+    np.testing.assert_array_equal(b2.probs, b1.probs)  # folded in, evaluated at the next tick
+    b3 = clf.update(out_of(dataclasses.replace(later, time=3.5)), Reports.empty())
+    assert not np.allclose(b3.probs[1], b1.probs[1])  # a report: evaluated
 
 
 def test_lazy_forgetting_equals_stepwise_forgetting(catalog: SensorCatalog) -> None:
-    """Evidence forgotten once over 10 s equals evidence forgotten every 0.5 s."""
-    cfg_step = ClassifierConfig(forget_s=10.0, refresh_s=0.0)
-    cfg_lazy = ClassifierConfig(forget_s=10.0, refresh_s=100.0)
+    """Evidence forgotten once over 10 s equals evidence forgotten every 0.5 s, and a report
+    folded in between evaluations is decayed from its own time."""
+    cfg_step = ClassifierConfig(forget_s=10.0, refresh_s=0.0, eval_period_s=0.0)
+    cfg_lazy = ClassifierConfig(forget_s=10.0, refresh_s=100.0, eval_period_s=100.0)
     step, lazy = Classifier(catalog, cfg_step), Classifier(catalog, cfg_lazy)
     for clf in (step, lazy):
         clf.update(out_of(picture(catalog, 0.0, [1]), [7], [1]), radar(catalog, 0.0, [7], [-6.0]))
     for k in range(1, 21):
         t = 0.5 * k
+        det = [8] if k == 10 else []  # a second report at t = 5 s
+        rep = radar(catalog, t, det, [-6.0] * len(det))
         for clf in (step, lazy):
-            clf.update(out_of(picture(catalog, t, [1])), Reports.empty())
-    expect = np.exp(-1.0)
+            clf.update(out_of(picture(catalog, t, [1]), det, [1] * len(det)), rep)
+    expect = np.exp(-1.0) + np.exp(-0.5)
     assert step.features()[0, RCS_N] == pytest.approx(expect, rel=1e-12)
     assert lazy.features()[0, RCS_N] == pytest.approx(expect, rel=1e-12)
     # the lazy classifier's stored row is still at t = 0; features forget it to the picture time

@@ -93,11 +93,13 @@ class ClassifierConfig:
             in one batched call over the confirmed tracks evaluated since its last run on them
             (its posterior is kept per track in between; a new track is Bayes-only until the
             next run). 0 = every step.
-        refresh_s: a track is evaluated (forgetting, evidence folded in, posterior) when it
-            has associated reports, when it is new, and otherwise, if confirmed, once its
-            posterior is this many scenario seconds old; other tracks keep their last
-            posterior, so the cost follows the tracks with new evidence. 0 = every confirmed
-            track every step.
+        eval_period_s: posteriors are computed at most once per this many scenario seconds,
+            in one batched evaluation; reports are folded into the statistics on every step.
+            0 = every step.
+        refresh_s: an evaluation covers the tracks with reports since their last evaluation,
+            new tracks, and confirmed tracks whose posterior is this many scenario seconds old;
+            other tracks keep their last posterior, so the cost follows the tracks with new
+            evidence. 0 = every confirmed track at every evaluation.
         model: per-class likelihood parameters.
     """
 
@@ -114,7 +116,8 @@ class ClassifierConfig:
     rf_eps: float = 0.05
     coop_eps: float = 0.05
     ml_weight: float = 0.5
-    ml_period_s: float = 1.0
+    ml_period_s: float = 2.0
+    eval_period_s: float = 0.5
     refresh_s: float = 1.0
     model: lk.ClassModel = field(default_factory=lk.ClassModel.default)
 
@@ -125,7 +128,7 @@ class ClassifierConfig:
         for name in ("forget_s", "coop_info_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ClassifierConfig.{name} must be > 0")
-        for name in ("ml_period_s", "refresh_s"):
+        for name in ("ml_period_s", "eval_period_s", "refresh_s"):
             v = getattr(self, name)
             if not (v >= 0 and np.isfinite(v)):
                 raise ValueError(f"ClassifierConfig.{name} must be finite and >= 0, got {v}")
@@ -159,6 +162,7 @@ STATE_COLUMNS: Final[dict[str, tuple[int, ...]]] = {
     "eo_sum": (lk.N_KNOWN,),
     "E_eo": (C,),
     "coop_n": (3,),
+    "coop_rep": (2,),
     "ema_w": (),
     "speed_ema": (),
     "alt_ema": (),
@@ -169,12 +173,16 @@ STATE_COLUMNS: Final[dict[str, tuple[int, ...]]] = {
     "ml_time": (),
     "bayes": (C,),
     "post": (C,),
+    "dirty": (),
 }
 """Per-track state columns (trailing shapes): forgotten sums and counts of the evidence (as of
-``last_time``, s), the learned model's last posterior (run at ``ml_time``, s), and the Bayesian
-and returned posteriors computed at ``eval_time`` (s)."""
+``last_time``, s; reports folded in since then are pre-scaled by ``exp((t - last_time) /
+forget_s)``, so forgetting at the next evaluation decays each from its own time), seconds of
+cooperative self-reports not yet evaluated (``coop_rep``), the learned model's last posterior
+(run at ``ml_time``, s), the Bayesian and returned posteriors computed at ``eval_time`` (s), and
+``dirty`` (reports arrived since the last evaluation)."""
 NOT_FORGOTTEN: Final[frozenset[str]] = frozenset(
-    {"last_time", "p_ml", "has_ml", "eval_time", "ml_time", "bayes", "post"}
+    {"last_time", "p_ml", "has_ml", "eval_time", "ml_time", "bayes", "post", "dirty"}
 )
 
 
@@ -296,6 +304,7 @@ class Classifier:
         self._coop_table = coop_table(self.config.model, has_adsb, has_rid)
         self._last: tuple[Picture, NDArray[np.intp]] | None = None
         self._next_ml_time = -np.inf
+        self._next_eval_time = -np.inf
         self._features: F64 | None = None
 
     # -- state bookkeeping -----------------------------------------------------------------
@@ -361,6 +370,8 @@ class Classifier:
             s["last_time"][slots] = picture.time - self.config.birth_dt_s
             s["eval_time"][slots] = -np.inf
             s["ml_time"][slots] = -np.inf
+            s["bayes"][slots] = self.config.prior
+            s["post"][slots] = self.config.prior
         self._ids = sid
         self._slot = slot_sorted
         slot = np.empty(sid.size, dtype=np.intp)
@@ -383,43 +394,58 @@ class Classifier:
     def update(self, out: TrackerOutput, reports: Reports) -> ClassBeliefs:
         """Fold one tracker step into the beliefs; returns beliefs for every picture track.
 
-        Only tracks with associated reports this step, new tracks, and confirmed tracks whose
-        posterior is ``refresh_s`` old are evaluated; the others keep their last posterior.
+        Associated reports are folded into their tracks' statistics at once. At most every
+        ``eval_period_s`` the tracks with reports since their last evaluation, new tracks and
+        confirmed tracks whose posterior is ``refresh_s`` old are evaluated; the others keep
+        their last posterior (a track not yet evaluated reads the prior).
         """
         pic = out.picture
         slot = self._align(pic, np.asarray(out.deleted, dtype=np.int64))
         s, cfg = self._s, self.config
         t = float(pic.time)
         ri, pi, w = self._matched(out, reports, slot)
-        ev = ~np.isfinite(s["eval_time"][slot])
-        ev[pi] = True
-        ev |= pic.confirmed() & (s["eval_time"][slot] + cfg.refresh_s <= t + 1e-9)
-        e = np.flatnonzero(ev)
-        es = slot[e]
-        if e.size:
-            # 1. forget (lazily: since each evaluated track's last evaluation)
-            dt = np.maximum(t - s["last_time"][es], 0.0)
-            keep = forget_factor(dt, cfg.forget_s)
-            self._S[es[:, None], _FORGOTTEN_COLS[None, :]] *= keep[:, None]
-            s["last_time"][es] = t
-            # 2. reports, then cooperative status (bound id or associated self-reports)
-            coop_w = self._report_evidence(ri, slot[pi], w, reports)
-            sub = pic if e.size == len(pic) else pic.take(e)
-            self._coop_evidence(sub, es, dt, coop_w[es])
-            # 3. track state, 4. posterior
-            kin = kinematics(sub)
-            self._running_means(es, kin, dt)
-            log_ev = self._report_log_evidence(es) + self._state_log_evidence(sub, kin)
-            bayes = posterior(self._log_prior, log_ev)
-            s["bayes"][es] = bayes
-            s["eval_time"][es] = t
-            s["post"][es] = self._pooled(bayes, es)
+        if ri.size:
+            ts = slot[pi]
+            # pre-scaled so the next evaluation's forgetting decays each report from now
+            since = np.minimum(t - s["last_time"][ts], 50.0 * cfg.forget_s)  # no overflow
+            growth = 1.0 / forget_factor(since, cfg.forget_s)
+            self._report_evidence(ri, ts, w * growth, reports)
+            s["dirty"][ts] = 1.0
+        if t >= self._next_eval_time:
+            self._next_eval_time = t + cfg.eval_period_s
+            ev = (s["dirty"][slot] > 0) | ~np.isfinite(s["eval_time"][slot])
+            ev |= pic.confirmed() & (s["eval_time"][slot] + cfg.refresh_s <= t + 1e-9)
+            e = np.flatnonzero(ev)
+            if e.size:
+                self._evaluate(pic if e.size == len(pic) else pic.take(e), slot[e], t)
         self._last = (pic, slot)
         self._features = None
         ml_due = self.model is not None and len(pic) > 0 and t >= self._next_ml_time
         if ml_due and self._run_model(pic, slot, t):
             self._next_ml_time = t + cfg.ml_period_s
         return ClassBeliefs(t, pic.track_id.copy(), s["post"][slot])
+
+    def _evaluate(self, sub: Picture, es: NDArray[np.intp], t: float) -> None:
+        """Forget, fold cooperative status and track state in, and compute the posterior of
+        the tracks of ``sub`` (state slots ``es``) at time ``t`` (s)."""
+        s, cfg = self._s, self.config
+        # 1. forget (lazily: since each track's last evaluation; pending reports pre-scaled)
+        dt = np.maximum(t - s["last_time"][es], 0.0)
+        keep = forget_factor(dt, cfg.forget_s)
+        self._S[es[:, None], _FORGOTTEN_COLS[None, :]] *= keep[:, None]
+        s["last_time"][es] = t
+        # 2. cooperative status (bound id or self-reports since the last evaluation)
+        self._coop_evidence(sub, es, dt, s["coop_rep"][es])
+        s["coop_rep"][es] = 0.0
+        s["dirty"][es] = 0.0
+        # 3. track state, 4. posterior
+        kin = kinematics(sub)
+        self._running_means(es, kin, dt)
+        log_ev = self._report_log_evidence(es) + self._state_log_evidence(sub, kin)
+        bayes = posterior(self._log_prior, log_ev)
+        s["bayes"][es] = bayes
+        s["eval_time"][es] = t
+        s["post"][es] = self._pooled(bayes, es)
 
     def _run_model(self, pic: Picture, slot: NDArray[np.intp], t: float) -> bool:
         """Learned posterior for the confirmed tracks evaluated since its last run on them
@@ -472,8 +498,8 @@ class Classifier:
     def _coop_evidence(self, pic: Picture, row: NDArray[np.intp], dt: F64, coop_w: F64) -> None:
         """Cooperative status counts, in units of ``coop_info_s``: ADS-B / Remote ID identity
         bound to the track (dt) or self-reports associated since its last evaluation (their
-        report interval), whichever is larger; "none" (dt) when a receiver listens and no
-        identity was seen. A spoof suspect voids all cooperative evidence of the track.
+        report interval, ``coop_w``), whichever is larger; "none" (dt) when a receiver listens
+        and no identity was seen. A spoof suspect voids all cooperative evidence of the track.
         ``pic``, ``row`` (slots), ``dt`` (s) and ``coop_w`` ((k, 2) s) are aligned."""
         cfg, s = self.config, self._s
         kind = coop_kind_of_id(pic.coop_id)
@@ -513,15 +539,12 @@ class Classifier:
 
     def _report_evidence(
         self, ri: NDArray[np.intp], ti: NDArray[np.intp], w: F64, reports: Reports
-    ) -> F64:
+    ) -> None:
         """Scatter matched reports (rows ``ri`` of ``reports``, track slots ``ti``, weights
-        ``w``) into their tracks' statistics.
-
-        Returns (capacity, 2) seconds of cooperative self-reports (ADS-B, Remote ID) per slot.
-        """
-        coop_w = np.zeros((self.capacity, 2))
+        ``w``) into their tracks' statistics; cooperative self-reports (ADS-B, Remote ID) add
+        their sensor's report interval (s) to ``coop_rep``."""
         if ri.size == 0:
-            return coop_w
+            return
         cfg, m, s = self.config, self.config.model, self._s
         kind = self.catalog.kind[reports.sensor[ri]]
         # radar RCS: hierarchical Swerling-1 sufficient statistics
@@ -560,8 +583,8 @@ class Classifier:
         for col, k in ((0, SensorKind.ADSB), (1, SensorKind.REMOTE_ID)):
             sel = kind == k
             if sel.any():
-                np.add.at(coop_w[:, col], ti[sel], w[sel] * self._period_s[reports.sensor[ri[sel]]])
-        return coop_w
+                period = self._period_s[reports.sensor[ri[sel]]]
+                np.add.at(s["coop_rep"], (ti[sel], col), w[sel] * period)
 
     def _report_log_evidence(self, row: NDArray[np.intp]) -> F64:
         """(n, C) log-likelihood of the tracks' report statistics (``row``: slots)."""
