@@ -104,7 +104,6 @@ class PassiveFusion:
         passive_max_sigma_m: float = 900.0,
         duplicate_radius_m: float = 1000.0,
         duplicate_chi2: float = 16.8,
-        emitter_max_sigma_m: float = 100.0,
     ) -> None:
         self.tracker = tracker
         self.sensors = BearingSensors.build(tracker.catalog)
@@ -125,7 +124,6 @@ class PassiveFusion:
         self.passive_max_sigma_m = passive_max_sigma_m
         self.duplicate_radius_m = duplicate_radius_m
         self.duplicate_chi2 = duplicate_chi2
-        self.emitter_max_sigma_m = emitter_max_sigma_m
         self._next_locate = -np.inf
         self.stats = PassiveStats()
         self._late_gate = {d: float(chi2_dist.ppf(late_gate_prob, d)) for d in (1, 2)}
@@ -265,20 +263,10 @@ class PassiveFusion:
         return np.asarray(tr.track_id[gone], dtype=np.int64)
 
     def _unexplained(self, emitters: Emitters) -> Emitters:
-        """Emitters precise enough for the picture and not explained by a live track.
-
-        A located emitter whose horizontal major-axis sigma exceeds ``emitter_max_sigma_m``
-        is kept by the locator but not shown: less precise than the 100 m GOSPA cut-off of the
-        benchmarks, it is often off by more than that and then counts as a false object and
-        a miss (mixed-region: the emitter fixed to 124 m was 800 m from any emitter, the one
-        fixed to 87 m within 55 m of its relay). An emitter within ``3 sigma`` horizontally of a
-        confirmed track is dropped (a hovering drone's own datalink is that track, not a
-        second, static object)."""
+        """Emitters not explained by a live track (a hovering drone's own datalink is that
+        track, not a second, static object): within ``3 sigma`` horizontally of a confirmed
+        track they are dropped."""
         tr = self.tracker
-        if len(emitters):
-            up = tr.catalog.frame.up(emitters.position)
-            sd = horizontal_major_sigma(emitters.cov, up)
-            emitters = emitters.take(sd <= self.emitter_max_sigma_m)
         live = tr.live()
         live = live[tr.status[live] != 0]
         if len(emitters) == 0 or live.size == 0:
