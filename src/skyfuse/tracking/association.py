@@ -3,7 +3,8 @@
 The pipeline for one sensor's batch (n predicted tracks, m plots):
 
 1. `spatial_gate`: a cKDTree over the plots' working-frame positions, queried with a radius per
-   track (a few sigma of track plus plot uncertainty), gives candidate pairs; only those pairs
+   track (a few sigma of track plus plot uncertainty), gives candidate pairs (all distances at
+   once when tracks x plots is small); only those pairs
    get the Mahalanobis test in measurement space (done by the tracker). Work and memory grow
    with the number of close pairs, not with n x m, so 100k clutter plots stay cheap.
 2. `components`: connected components of the bipartite gate graph (scipy.sparse.csgraph).
@@ -30,6 +31,11 @@ F64 = NDArray[np.float64]
 IDX = NDArray[np.intp]
 
 
+BRUTE_FORCE_PAIRS = 50_000
+"""Up to this many track x plot combinations, `spatial_gate` computes all distances (cheaper
+than building two k-d trees); above it, a dual-tree query."""
+
+
 def spatial_gate(track_pos: F64, radius: F64, points: F64, max_pairs: int) -> tuple[IDX, IDX]:
     """Candidate (track, plot) pairs with ``|track_pos[i] - points[j]| <= radius[i]``.
 
@@ -52,7 +58,20 @@ def spatial_gate(track_pos: F64, radius: F64, points: F64, max_pairs: int) -> tu
     ti_parts: list[IDX] = []
     pj_parts: list[IDX] = []
     kidx = np.flatnonzero(known)
-    if kidx.size:
+    if kidx.size and n * kidx.size <= BRUTE_FORCE_PAIRS:
+        # Few tracks x plots: all squared distances by one matrix product (centred, so the
+        # ECEF magnitudes cancel), then the exact test on the candidates.
+        centre = track_pos.mean(axis=0)
+        a, b = track_pos - centre, points[kidx] - centre
+        d2 = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :]
+        d2 -= 2.0 * (a @ b.T)
+        r2 = radius * radius
+        i, j = np.nonzero(d2 <= r2[:, None] * (1.0 + 1e-9) + 1.0)
+        diff = a[i] - b[j]
+        ok = np.einsum("ij,ij->i", diff, diff) <= r2[i]
+        ti_parts.append(i[ok].astype(np.intp))
+        pj_parts.append(kidx[j[ok]])
+    elif kidx.size:
         # One dual-tree query at the largest radius (all in C), then the per-track radius.
         rmax = float(radius.max())
         near = cKDTree(track_pos).sparse_distance_matrix(
