@@ -32,7 +32,13 @@ from skyfuse.core.kinds import SensorKind
 from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
 from skyfuse.core.reports import Reports
 from skyfuse.tracking.filters import imm_combine
-from skyfuse.tracking.passive.bearings import Bearings, BearingSensors, bearings_from_reports
+from skyfuse.tracking.passive.bearings import (
+    Bearings,
+    BearingSensors,
+    bearing_predict,
+    bearing_residual,
+    bearings_from_reports,
+)
 from skyfuse.tracking.passive.cooperative import (
     CoopAction,
     CoopConfig,
@@ -115,6 +121,7 @@ class PassiveFusion:
         self.binder = CooperativeBinder(coop_config or CoopConfig())
         self.locator = StaticEmitterLocator(self.sensors, emitter_config)
         self.emitters = Emitters.empty()
+        self.located = Emitters.empty()
         self.emitter_period_s = emitter_period_s
         self.evidence_window_s = evidence_window_s
         self.min_gain = min_gain
@@ -176,6 +183,7 @@ class PassiveFusion:
             self.stats.late_bearings += int(late.sum())
             self.stats.late_used += int(used[late].sum())
             seed = ~explained & ~late & (bearings.time >= self.initiator.time)
+            seed &= ~self._emitter_explained(bearings)
             self._initiate(tr, bearings.take(seed))
         deleted = np.concatenate(
             [out.deleted, self._drop_implausible(), self._drop_passive_duplicates()]
@@ -184,7 +192,8 @@ class PassiveFusion:
         self._annotate()
         now = float(tr.time) if np.isfinite(tr.time) else 0.0
         if now >= self._next_locate:
-            self.emitters = self._unexplained(self.locator.locate(now))
+            self.located = self.locator.locate(now)
+            self.emitters = self._unexplained(self.located)
             self._next_locate = now + self.emitter_period_s
         own = tr.picture()
         if coast:
@@ -219,6 +228,41 @@ class PassiveFusion:
         gone = live[fast | lost]
         tr.alive[gone] = False
         return np.asarray(tr.track_id[gone], dtype=np.int64)
+
+    def _emitter_explained(self, b: Bearings) -> NDArray[np.bool_]:
+        """RF-DF bearings that point at a located static emitter on their carrier.
+
+        A relay or ground controller transmits all the time; once located (shown or not), its
+        bearings must
+        not seed moving candidates (crossed with a drone datalink on the same channel they made
+        passive tracks of nothing on mixed-region). Explained: azimuth within 3 sigma (bearing
+        noise plus the emitter's position spread over the range) and carrier within 3 sigma
+        (report noise, 50 kHz floor) of an emitter within the sensor's reach (cKDTree on the
+        emitters, no all-pairs)."""
+        out = np.zeros(len(b), bool)
+        em = self.located
+        rf = np.flatnonzero(b.kind == int(SensorKind.RF_DF))
+        if len(em) == 0 or rf.size == 0:
+            return out
+        reach = np.where(np.isfinite(b.max_range[rf]), b.max_range[rf], 1e5)
+        near = cKDTree(em.position).query_ball_point(b.origin[rf], reach)
+        counts = np.array([len(a) for a in near], dtype=np.intp)
+        if counts.sum() == 0:
+            return out
+        ei = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
+        bi = np.repeat(rf, counts)
+        z, _ = bearing_predict(em.position[ei], b.origin[bi], b.rotation[bi])
+        res = bearing_residual(np.stack([b.az[bi], np.zeros(bi.size)], axis=1), z)[:, 0]
+        rng = np.maximum(np.linalg.norm(em.position[ei] - b.origin[bi], axis=1), 1.0)
+        spread = np.sqrt(np.trace(em.cov[ei], axis1=1, axis2=2)) / rng
+        sig = np.hypot(b.sigma_az[bi], spread)
+        sf = np.where(np.isfinite(b.sigma_frequency[bi]), b.sigma_frequency[bi], 0.0)
+        df = np.abs(b.frequency[bi] - em.frequency_mhz[ei])
+        with np.errstate(invalid="ignore"):
+            same = ~(df > 3.0 * np.hypot(sf, 0.05))
+        hit = (np.abs(res) <= 3.0 * sig) & same
+        out[bi[hit]] = True
+        return out
 
     def _passive_only(self, slots: IDX) -> NDArray[np.bool_]:
         """Which track ``slots`` had no radar or cooperative update for
@@ -396,10 +440,13 @@ def bearing_update(
     innovation is taken at the report's emission time (propagation delay solved on the track's
     CV motion; retrodiction or prediction from the tracker's time, B1 form with the cruise-mode
     horizontal process noise). A pair is kept if its NIS passes the chi-square ``gate`` (by
-    dof) and, for tracks with a radar update in the last 3 s, the bearing is informative: the
-    predicted azimuth spread ``sqrt(H P H')`` is at least ``min_gain`` times the bearing noise
-    (a 3 deg acoustic bearing adds nothing to a radar track known to 10 m, and could only
-    mis-associate).
+    dof). A track with a radar update in the last 3 s is updated only by an informative
+    bearing: the predicted azimuth spread ``sqrt(H P H')`` at least ``min_gain`` times the
+    bearing noise (a 3 deg acoustic bearing adds nothing to a radar track known to 10 m). An
+    uninformative pair still takes part in the assignment: if it wins, the bearing is consumed
+    by that track without an update (filtering such pairs out first handed the bearing to a
+    vaguer track of another target: on mixed-region every acoustic and RF-DF bearing that
+    updated a track belonged to another target).
 
     Assignment runs in rounds (at most ``max_rounds``): in each, one bearing per track and one
     track per bearing (mutual best NIS); the winners update the tracks, and the remaining gated
@@ -430,8 +477,11 @@ def bearing_update(
     ti = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
     bi = np.repeat(np.arange(len(b)), counts)
     n_sensors = max(len(tracker.catalog), 1)
+    consumed = np.zeros(len(b), bool)
     for _ in range(max_rounds):
-        ti, bi, nis = _gate_bearings(tracker, idx[ti], ti, bi, b, gate, min_gain, explained, freq)
+        ti, bi, nis, informative = _gate_bearings(
+            tracker, idx[ti], ti, bi, b, gate, min_gain, explained, freq
+        )
         if ti.size == 0:
             break
         # One bearing per track and one track per bearing: best NIS first (mutual best).
@@ -441,13 +491,18 @@ def bearing_update(
         cand = cand[np.lexsort((nis[cand], ti[cand]))]
         first = np.r_[True, ti[cand][1:] != ti[cand][:-1]]
         win = cand[first]
+        # A bearing won by a track it cannot inform (a radar-held track known far better than
+        # the bearing) is consumed there without an update: it must not go to the runner-up,
+        # typically a vaguer track of another target.
+        consumed[bi[win]] = True
+        win = win[informative[win]]
         _update_with_bearings(tracker, idx[ti[win]], b.take(bi[win]), freq)
         used[bi[win]] = True
         track_of[bi[win]] = tracker.track_id[idx[ti[win]]]
         # Next round: the other gated bearings of sensors that have not fed that track yet.
         taken = ti[win].astype(np.int64) * n_sensors + b.sensor[bi[win]]
         key = ti.astype(np.int64) * n_sensors + b.sensor[bi]
-        rest = ~used[bi] & ~np.isin(key, taken)
+        rest = ~consumed[bi] & ~np.isin(key, taken)
         ti, bi = ti[rest], bi[rest]
     return BearingUse(used, explained, track_of)
 
@@ -462,12 +517,14 @@ def _gate_bearings(
     min_gain: float,
     explained: NDArray[np.bool_],
     freq: TrackFrequencies | None = None,
-) -> tuple[IDX, IDX, F64]:
+) -> tuple[IDX, IDX, F64, NDArray[np.bool_]]:
     """Gate (track slot, bearing) pairs (see `bearing_update`); marks gated bearings in
-    ``explained`` and returns the informative gated pairs ``(ti, bi, cost)``: cost is the NIS,
-    or with ``freq`` the pair's negative log-likelihood (NIS + ln det S + frequency term)."""
+    ``explained`` and returns the gated pairs ``(ti, bi, cost, informative)``: cost is the NIS,
+    or with ``freq`` the pair's negative log-likelihood (NIS + ln det S + frequency term);
+    ``informative`` is False where the track had a radar update in the last 3 s and predicts
+    the azimuth better than ``min_gain`` times the bearing noise."""
     if ti.size == 0:
-        return ti, bi, np.zeros(0)
+        return ti, bi, np.zeros(0), np.zeros(0, bool)
     q = tracker.config.q_cruise_h
     bb = b.take(bi)
     t_state = np.full(ti.size, float(tracker.time))
@@ -486,8 +543,8 @@ def _gate_bearings(
         nis = nis + logdet + np.where(known, z2 + np.log(np.where(known, f_var, 1.0)), 0.0)
     explained[bi[ok]] = True
     radar_fresh = tracker.time - tracker.kind_time[slots, int(SensorKind.RADAR)] <= 3.0
-    ok &= ~radar_fresh | (np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az)
-    return ti[ok], bi[ok], nis[ok]
+    informative = ~radar_fresh | (np.sqrt(HPH[:, 0, 0]) >= min_gain * bb.sigma_az)
+    return ti[ok], bi[ok], nis[ok], informative[ok]
 
 
 def _update_with_bearings(
