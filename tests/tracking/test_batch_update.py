@@ -9,7 +9,7 @@ from skyfuse.core.picture import Associations
 from skyfuse.core.reports import Reports
 from skyfuse.tracking import Tracker
 from skyfuse.tracking import association as association_module
-from skyfuse.tracking.association import spatial_gate
+from skyfuse.tracking.association import close_pairs, spatial_gate
 
 from .synth import radar_scenario
 
@@ -80,3 +80,18 @@ def test_spatial_gate_brute_force_and_tree_paths_agree(monkeypatch: pytest.Monke
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert (a[1] == 5).sum() == 120
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_close_pairs_equal_brute_force(stacked: bool) -> None:
+    rng = np.random.default_rng(2)
+    pts = rng.uniform(0, 400, (300, 3))
+    if stacked:  # all on one sweep coordinate: the k-d tree fallback
+        pts[:, 0] = 7.0
+    a, b = close_pairs(pts, 30.0)
+    d = np.linalg.norm(pts[:, None] - pts[None], axis=2)
+    want = {(i, j) for i, j in zip(*np.nonzero(d <= 30.0), strict=True) if i < j}
+    got = {(min(i, j), max(i, j)) for i, j in zip(a.tolist(), b.tolist(), strict=True)}
+    assert got == want and len(got) == a.size and len(want) > 0
+    e = close_pairs(pts[:1], 30.0)
+    assert e[0].size == 0

@@ -97,6 +97,35 @@ def spatial_gate(track_pos: F64, radius: F64, points: F64, max_pairs: int) -> tu
     return ti[order], pj[order]
 
 
+def close_pairs(points: F64, radius: float, max_candidates_per_point: int = 16) -> tuple[IDX, IDX]:
+    """All pairs ``(a, b)``, ``a != b`` unordered, of points (n, 3) at most ``radius`` apart (m).
+
+    Sweep along the first axis (sort, then candidates within ``radius`` in that coordinate,
+    exact distance test): no tree to build for the usual sparse case. Falls back to a k-d
+    tree when the sweep would test more than ``max_candidates_per_point`` candidates per point
+    (points stacked along the sweep axis).
+    """
+    n = points.shape[0]
+    e = np.zeros(0, np.intp)
+    if n < 2:
+        return e, e
+    order = np.argsort(points[:, 0], kind="stable")
+    xs = points[order, 0]
+    count = np.searchsorted(xs, xs + radius, side="right") - np.arange(n) - 1
+    total = int(count.sum())
+    if total > max_candidates_per_point * n:
+        pairs = cKDTree(points).query_pairs(radius, output_type="ndarray")
+        return pairs[:, 0].astype(np.intp), pairs[:, 1].astype(np.intp)
+    if total == 0:
+        return e, e
+    first = np.repeat(np.arange(n), count)
+    second = first + 1 + np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    a, b = order[first], order[second]
+    d = points[a] - points[b]
+    near = np.einsum("ij,ij->i", d, d) <= radius * radius
+    return a[near].astype(np.intp), b[near].astype(np.intp)
+
+
 def components(ti: IDX, pj: IDX, n: int, m: int) -> tuple[int, IDX]:
     """Connected components of the bipartite gate graph.
 

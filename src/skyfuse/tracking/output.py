@@ -51,15 +51,20 @@ def position_cov_enu(picture: Picture) -> F64:
     if len(picture) == 0:
         return np.zeros((0, 3, 3))
     rot = picture.frame.local_rotation(picture.state[:, :3]).reshape(len(picture), 3, 3)
-    C = rot @ picture.cov[:, :3, :3] @ np.swapaxes(rot, 1, 2)
+    return _rotate_cov(rot, picture.cov[:, :3, :3])
+
+
+def _rotate_cov(rot: F64, cov: F64) -> F64:
+    """``R C R'`` symmetrised, (n, 3, 3)."""
+    C = rot @ cov @ np.swapaxes(rot, 1, 2)
     return np.asarray(0.5 * (C + np.swapaxes(C, 1, 2)))
 
 
 def track_rows(picture: Picture) -> TrackRows:
     """The operator's view of a picture: confirmed and coasting tracks in scenario terms.
 
-    Positions via `WorkFrame.from_work` (x, y, z or lat, lon, alt), velocities via
-    `WorkFrame.velocity_to_local` (East, North, Up m/s), covariances via `position_cov_enu`.
+    Positions via `WorkFrame.from_work` (x, y, z or lat, lon, alt); velocities (East, North,
+    Up m/s) and covariances (`position_cov_enu`) with one `WorkFrame.local_rotation` per track.
     """
     shown = picture.take(np.flatnonzero(picture.confirmed()))
     n = len(shown)
@@ -68,5 +73,8 @@ def track_rows(picture: Picture) -> TrackRows:
         return TrackRows(picture.time, np.zeros(0, np.int64), e, e.copy(), np.zeros((0, 3, 3)))
     a, b, c = shown.frame.from_work(shown.state[:, :3])
     pos = np.stack([a, b, c], axis=1).reshape(n, 3)
-    vel = shown.frame.velocity_to_local(shown.state[:, :3], shown.state[:, 3:]).reshape(n, 3)
-    return TrackRows(picture.time, shown.track_id.copy(), pos, vel, position_cov_enu(shown))
+    rot = shown.frame.local_rotation(shown.state[:, :3]).reshape(n, 3, 3)
+    vel = (rot @ shown.state[:, 3:, None])[:, :, 0]
+    return TrackRows(
+        picture.time, shown.track_id.copy(), pos, vel, _rotate_cov(rot, shown.cov[:, :3, :3])
+    )

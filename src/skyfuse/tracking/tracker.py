@@ -3,17 +3,23 @@
 `Tracker.process(reports)` takes one batch of reports sharing one time (as they arrive) and
 returns a `TrackerOutput`: the picture after the batch, the associations made and the tracks
 deleted. All track state lives in stacked arrays (slots, reused after deletion); nothing on the
-hot path loops over tracks or plots in Python (loops run over the sensors of a batch and over
-contested association components only).
+hot path loops over tracks or plots in Python (loops run over measurement models, association
+rounds and contested association components only), so the cost of a batch grows with its
+reports and the tracks they gate, not with the number of sensors reporting.
 
 One step, per batch time t:
-1. predict every live track to t (IMM interaction + per-mode constant-velocity prediction);
-2. for each sensor in the batch: measure (model registry by sensor kind), spatial gate (cKDTree),
-   Mahalanobis gate in measurement space, associate (GNN or NN-JPDA per component; the GNN
-   cost of tracks flying in formation is measured from their formation anchors,
-   `tracking.formation`), update the IMM (one EKF per mode, Joseph form; a contested track's
-   measurement noise grows by the association spread, `association.association_spread`),
-   initiate tracks from leftover plots (one-point);
+1. predict every live track to t (IMM interaction + per-mode constant-velocity prediction; the
+   local vertical of each track is cached, `UP_REFRESH_M`);
+2. all reports of the batch at once, grouped by measurement model (model registry by sensor
+   kind; each report carries its sensor's position and rotation): spatial gate, Mahalanobis
+   gate in measurement space, associate (GNN or NN-JPDA per component; the GNN cost of tracks
+   flying in formation is measured from their formation anchors, `tracking.formation`), update
+   the IMM (one EKF per mode, Joseph form; a contested track's measurement noise grows by the
+   association spread, `association.association_spread`), score (hits, and one missed-detection
+   penalty per radar whose coverage holds a track it did not hit), initiate tracks from
+   leftover plots (one-point). Sensors of one batch that gate a common track, or whose plots
+   are close enough for one to start a track the other would gate, go in successive rounds
+   in sensor order, so the result equals updating sensor after sensor (`Tracker._update`);
 3. manage: confirm on the track score (log-likelihood ratio), coast, delete, merge duplicates.
 
 Seams for other sensor kinds (`skyfuse.tracking.passive`): the ``models`` registry
@@ -30,7 +36,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from skyfuse.core.kinds import SensorKind
 from skyfuse.core.picture import Associations, Picture, TrackerOutput, TrackStatus
@@ -39,6 +44,7 @@ from skyfuse.scenario.catalog import SensorCatalog
 from skyfuse.tracking.association import (
     assign,
     association_spread,
+    close_pairs,
     lbp_marginals,
     spatial_gate,
 )
@@ -584,10 +590,10 @@ class Tracker:
         pv = pv[np.isfinite(pv)]
         vmax = float(pv.max()) if pv.size else 0.0
         radius = min(c.gate_sigmas * np.sqrt(2.0 * vmax), c.max_gate_radius_m)
-        pairs = cKDTree(np.concatenate(pts)).query_pairs(radius, output_type="ndarray")
-        if pairs.shape[0] == 0:
+        pa, pb = close_pairs(np.concatenate(pts), radius)
+        if pa.size == 0:
             return e, e
-        ra, rb = rank[pairs[:, 0]], rank[pairs[:, 1]]
+        ra, rb = rank[pa], rank[pb]
         differ = ra != rb
         return np.minimum(ra, rb)[differ], np.maximum(ra, rb)[differ]
 
@@ -1010,10 +1016,10 @@ class Tracker:
         c = self.config
         if idx.size < 2:
             return np.zeros(0, np.intp)
-        pairs = cKDTree(self.x[idx, :3]).query_pairs(c.merge_radius_m, output_type="ndarray")
-        if pairs.shape[0] == 0:
+        pa, pb = close_pairs(self.x[idx, :3], c.merge_radius_m)
+        if pa.size == 0:
             return np.zeros(0, np.intp)
-        a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
+        a, b = idx[pa], idx[pb]
         d = self.x[a] - self.x[b]
         d2 = mahalanobis2(d, self.P[a] + self.P[b])
         dup = d2 < c.merge_chi2
