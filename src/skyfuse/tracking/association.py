@@ -31,7 +31,7 @@ F64 = NDArray[np.float64]
 IDX = NDArray[np.intp]
 
 
-BRUTE_FORCE_PAIRS = 50_000
+BRUTE_FORCE_PAIRS = 15_000
 """Up to this many track x plot combinations, `spatial_gate` computes all distances (cheaper
 than building two k-d trees); above it, a dual-tree query."""
 
