@@ -129,6 +129,42 @@ def test_track_flying_over_two_sites_reports_both_with_primary_first() -> None:
     tp = ta.assess(pic, bel)
     assert sorted(tp.sites.eta_s.tolist()) == pytest.approx([100.0, 200.0])
     assert tp.context.site_id[tp.tracks.site[0]] == "a"
+    # a course through "a" mostly ends there: "b" behind it counts 1 - 0.8 p_hit(a) as much
+    s = tp.sites
+    ref = ThreatAssessor(ENU, Context(sites=sites), ThreatConfig(overfly_share=1.0))
+    s_ref = ref.assess(pic, bel).sites
+    assert s.p_threat[s.site == 0] == pytest.approx(s_ref.p_threat[s_ref.site == 0])
+    p_a = float(s.p_hit[s.site == 0][0])
+    assert p_a > 0.8
+    assert s.p_threat[s.site == 1] == pytest.approx(
+        s_ref.p_threat[s_ref.site == 1] * (1.0 - 0.8 * p_a)
+    )
+
+
+def test_closing_rule_yields_to_a_site_the_course_points_at() -> None:
+    """A drone flying straight at a far site, passing 25 degrees off a near one, is not warned
+    for the near one until it could reach it within ``explain_within_s``."""
+    a = 0.44  # course straight at "far"; "near" is 25 degrees to its right
+    sites = [
+        Site(site_id="near", x=4000.0, y=0.0, radius_m=500.0),
+        Site(site_id="far", x=30_000.0 * math.cos(a), y=30_000.0 * math.sin(a)),
+    ]
+    vel = [50.0 * math.cos(a), 50.0 * math.sin(a), 0.0]
+    ta = ThreatAssessor(ENU, Context(sites=sites))
+    off = ThreatAssessor(ENU, Context(sites=sites), ThreatConfig(explain_ratio=0.0))
+    pic, bel = picture_from_states(0.0, ENU, [1], [[0.0, 0.0, 800.0, *vel]], [probs("decoy", 1.0)])
+
+    def p_near(assessor: ThreatAssessor) -> float:
+        s = assessor.assess(pic, bel).sites
+        return float(np.sum(s.p_threat[s.site == 0]))
+
+    assert p_near(off) > 0.5  # the closing rule alone warns the near site
+    assert p_near(ta) < 0.1  # explained by the far site: passing by
+    # 2 km from the near site (30 s away): the last chance to warn it, whatever the course
+    b = a - math.radians(25.0)
+    close = [[4000.0 - 2000.0 * math.cos(b), -2000.0 * math.sin(b), 800.0, *vel]]
+    pic, bel = picture_from_states(0.0, ENU, [1], close, [probs("decoy", 1.0)])
+    assert p_near(ta) == pytest.approx(p_near(off))
 
 
 def _border_context(share: list[str], redact: bool = True) -> Context:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from skyfuse.geo.frames import ecef_from_geodetic
 from skyfuse.geo.workframe import WorkFrame
 from skyfuse.threat.geometry import (
+    aim_likelihood,
     closest_approach,
     closing_score,
     first_leftward_crossing,
@@ -178,3 +179,26 @@ def test_closing_score_reach_and_aim() -> None:
         np.array([[[100.0, 0.0]]]), np.array([[0.0, -50.0]]), np.array([500.0]), 100.0, 1.0
     )
     assert inside[0, 0] == 1.0  # over the site: a threat whatever its course
+
+
+def test_aim_likelihood_mixture_values() -> None:
+    """Straight at a site: the final-leg normal plus the dogleg floor; 30 degrees off: the
+    floor only; behind: nothing. The site's angular size widens the normal."""
+    sig = math.radians(2.0)
+    vel = np.array([[50.0, 0.0]])
+    a30 = math.radians(30.0)
+    rel = np.array([[[10_000.0, 0.0], [10_000.0 * math.cos(a30), 10_000.0 * math.sin(a30)]]])
+    rel = np.concatenate((rel, [[[-5000.0, 0.0]]]), axis=1)
+    like = aim_likelihood(rel, vel, np.array([0.0, 0.0, 0.0]), np.array([sig]), 0.5, np.pi / 3)
+    floor = 0.5 * 0.5 / (np.pi / 3)
+    assert like[0, 0] == pytest.approx(0.5 / math.sqrt(2 * math.pi * sig**2) + floor)
+    assert like[0, 1] == pytest.approx(floor, rel=1e-6)
+    assert like[0, 2] == 0.0
+    # a 1 km radius at 2 km subtends +-26.6 degrees: aimed anywhere on it explains the course
+    wide = aim_likelihood(
+        np.array([[[2000.0, 1000.0]]]), vel, np.array([1000.0]), np.array([sig]), 0.5, np.pi / 3
+    )
+    narrow = aim_likelihood(
+        np.array([[[2000.0, 1000.0]]]), vel, np.array([10.0]), np.array([sig]), 0.5, np.pi / 3
+    )
+    assert wide[0, 0] > 1.5 * narrow[0, 0]

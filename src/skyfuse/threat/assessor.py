@@ -26,6 +26,7 @@ from skyfuse.geo.workframe import WorkFrame
 from skyfuse.scenario.model import Context
 from skyfuse.threat.context import ThreatContext
 from skyfuse.threat.geometry import (
+    aim_likelihood,
     closest_approach,
     closing_score,
     first_leftward_crossing,
@@ -82,6 +83,27 @@ class ThreatConfig:
     as a threat to it even off a direct course (doglegs), s; 0 judges straight courses only
     (fewer alerts on drones passing a site for another, less warning of dogleg routes)."""
     closing_max_angle_deg: float = 45.0
+    explain_ratio: float = 0.5
+    """The closing rule counts for a site only in proportion to how well the track's course is
+    explained by flying to it (`aim_likelihood`) against the best-explained other site: full
+    weight when at least this share of the other's likelihood (comparably likely), less below.
+    A drone on a straight course at one site is not also warned for a site it passes; 0
+    switches this off."""
+    explain_within_s: float = 60.0
+    """A site the track could reach within this long (flying straight at it, s) is warned by
+    the closing rule whatever else its course explains: the last chance to warn 60 s before
+    arrival when a dogleg happened to point at another site."""
+    final_leg_share: float = 0.5
+    """`aim_likelihood`: share of a route flown on its final, straight leg to the site."""
+    dogleg_max_deg: float = 60.0
+    """`aim_likelihood`: course angle off the bearing to the goal on a dogleg leg, deg."""
+    heading_sigma_floor_deg: float = 2.0
+    """Floor of a track's course 1-sigma in `aim_likelihood` (turns, wind), deg."""
+    overfly_share: float = 0.2
+    """Share of hostile drones whose course passes within a site's radius that fly on over
+    it (to another goal) instead of ending there: a site further along the same course
+    counts ``p_hit (1 - (1 - overfly_share) p_first)``, ``p_first`` the largest p_hit of the
+    sites it passes first."""
     min_p_threat: float = 0.05
     """Track-site pairs below this are left out of the threat picture."""
     engagement_tau_s: float = 30.0
@@ -117,7 +139,14 @@ class ThreatConfig:
                 raise ValueError(f"ThreatConfig.{f.name}: must be finite and >= 0, got {v}")
         if self.fast_min_mps >= self.fast_max_mps:
             raise ValueError("ThreatConfig.fast_min_mps: must be below fast_max_mps")
-        for name in ("coop_discount", "min_p_hostile", "min_p_threat", "share_threshold"):
+        for name in (
+            "coop_discount",
+            "min_p_hostile",
+            "min_p_threat",
+            "share_threshold",
+            "final_leg_share",
+            "overfly_share",
+        ):
             if getattr(self, name) > 1.0:
                 raise ValueError(f"ThreatConfig.{name}: a probability must be <= 1")
         if self.raid_min_tracks < 2 or self.launch_min_tracks < 2:
@@ -449,6 +478,13 @@ class ThreatAssessor:
             top2 = -np.sort(-p_hit, axis=1)[:, :2]
             other = np.where(p_hit >= top2[:, :1], top2[:, 1:2], top2[:, :1])
             p_close = p_close * (1.0 - other)
+            if cfg.explain_ratio > 0:
+                w = self._explained(rel, v2, speed, P_l, radius, t_cpa)
+                p_close = p_close * np.where(tau <= cfg.explain_within_s, 1.0, w)
+            # a course through an earlier site mostly ends there: later sites count less
+            earlier = t_cpa[:, None, :] < t_cpa[:, :, None]  # (n, site, site passed first)
+            p_first = np.max(np.where(earlier, p_hit[:, None, :], 0.0), axis=2)
+            p_hit = p_hit * (1.0 - (1.0 - cfg.overfly_share) * p_first)
         on_course = p_hit >= p_close
         dist = np.linalg.norm(rel, axis=-1)
         direct = np.where(speed[:, None] > 0, dist / np.maximum(speed, 1e-9)[:, None], np.inf)
@@ -494,6 +530,31 @@ class ThreatAssessor:
             impact_r95_m=r95,
             urgency=urgency,
         )
+
+    def _explained(self, rel: F64, v2: F64, speed: F64, P_l: F64, radius: F64, t_cpa: F64) -> F64:
+        """(n, m) weight in [0, 1] of each site's closing rule: its `aim_likelihood` over
+        ``explain_ratio`` x the best other site's (sites within the horizon; 1 when it is
+        comparably likely or better)."""
+        cfg = self.config
+        unit = v2 / np.maximum(speed, 1e-9)[:, None]
+        cross_var = variance_along(P_l[:, 3:5, 3:5], left_normal(unit))
+        sigma = np.maximum(
+            np.sqrt(np.maximum(cross_var, 0.0)) / np.maximum(speed, 1e-9),
+            math.radians(cfg.heading_sigma_floor_deg),
+        )
+        like = aim_likelihood(
+            rel,
+            v2,
+            radius,
+            sigma,
+            cfg.final_leg_share,
+            math.radians(cfg.dogleg_max_deg),
+        )
+        like = np.where(t_cpa <= cfg.horizon_s, like, 0.0)
+        top2 = -np.sort(-like, axis=1)[:, :2]
+        other = np.where(like >= top2[:, :1], top2[:, 1:2], top2[:, :1])
+        ratio = like / np.maximum(cfg.explain_ratio * other, 1e-300)
+        return np.asarray(np.clip(ratio, 0.0, 1.0))
 
     @staticmethod
     def _per_track(n: int, s: SiteThreats) -> tuple[NDArray[np.intp], F64, F64, F64, I64]:

@@ -133,6 +133,41 @@ def closing_score(
     return np.asarray(score), np.asarray(tau)
 
 
+def aim_likelihood(
+    rel: F64,
+    vel: F64,
+    radius: F64,
+    heading_sigma_rad: F64,
+    final_leg_share: float,
+    dogleg_max_rad: float,
+) -> F64:
+    """Likelihood (n, m) of each track's current course if the track were flying to each site.
+
+    A route to a site is straight legs through dogleg waypoints, then a final leg at the
+    site. The course angle ``a`` from the bearing to the site is modelled as a mixture
+    (density per radian): with weight ``q = final_leg_share`` the final leg,
+    ``N(a; 0, sigma^2)`` with ``sigma^2 = heading_sigma^2 + (radius / range)^2 / 3`` (course
+    error plus aim anywhere within the site's radius); otherwise a dogleg leg, uniform within
+    ``+-dogleg_max_rad`` of the bearing. A site the course points straight at explains it
+    far better than one it is merely closing on; a site behind the track explains nothing.
+
+    Args:
+        rel: (n, m, 2) horizontal offsets site - track, m. ``vel``: (n, 2) velocity, m/s.
+        radius: (m,) or (n, m) site radii, m. ``heading_sigma_rad``: (n,) 1-sigma of each
+            track's course, rad.
+    """
+    dist = np.maximum(np.linalg.norm(rel, axis=-1), 1e-9)
+    speed = np.maximum(np.linalg.norm(vel, axis=-1), 1e-9)
+    cos_a = np.einsum("nmi,ni->nm", rel, vel) / (dist * speed[:, None])
+    sin_a = cross2(vel[:, None, :], rel) / (dist * speed[:, None])
+    a = np.arctan2(sin_a, cos_a)
+    half = np.arctan2(radius, dist)
+    var = np.square(heading_sigma_rad)[:, None] + np.square(half) / 3.0
+    final = np.exp(-0.5 * a * a / var) / np.sqrt(2.0 * np.pi * var)
+    dogleg = np.where(np.abs(a) <= dogleg_max_rad, 0.5 / dogleg_max_rad, 0.0)
+    return np.asarray(final_leg_share * final + (1.0 - final_leg_share) * dogleg)
+
+
 def horizontal_cov_at(P: F64, t: F64) -> F64:
     """Horizontal position covariance (n, m, 2, 2), m^2, predicted ``t`` (n, m) seconds ahead.
 
