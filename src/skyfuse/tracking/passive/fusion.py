@@ -375,7 +375,9 @@ class PassiveFusion:
         dt = tracker.time - births.time
         F = cv_transition(dt)
         x = (F @ (births.state)[..., None])[..., 0]
-        P = (F @ births.cov @ np.swapaxes(F, -1, -2)) + cv_process_noise(dt, self.initiator.cfg.q)
+        P = (F @ births.cov @ np.swapaxes(F, -1, -2)) + cv_process_noise(
+            dt, self.initiator.cfg.candidate_q
+        )
         kinds = self.sensors.catalog.kind[b.sensor]
         kind = SensorKind(int(np.bincount(kinds).argmax()))
         ids = tracker.add_tracks(x, P, kind, confirmed=True)

@@ -64,7 +64,12 @@ class InitiatorConfig:
     """Tuning of `BearingTracker` (units in the names; defaults for Shahed-class targets).
 
     Attributes:
-        q: CV process noise spectral density, m^2/s^3.
+        q: CV process noise spectral density of confirmed (standalone) tracks, m^2/s^3.
+        candidate_q: the same for candidates. A two-site bearings-only filter is barely
+            observable and its linearisation errors make a small-q candidate collapse onto a
+            wrong range with a falsely small covariance (seen on acoustic-region: sd 60 m,
+            error 650 m at confirmation); the larger q keeps candidates honest (acoustic-only
+            raid: ghosts 2/7 -> 0/6, every covered drone tracked).
         gate_prob: chi-square gate probability for bearing innovations.
         freq_gate_sigma: gate on the Doppler-corrected frequency, in sigmas.
         freq_drift: random-walk density of a target's frequency, unit^2/s (engine throttle).
@@ -94,6 +99,7 @@ class InitiatorConfig:
     """
 
     q: float = 2.0
+    candidate_q: float = 8.0
     gate_prob: float = 0.997
     freq_gate_sigma: float = 4.0
     freq_drift: float = 0.05
@@ -431,7 +437,7 @@ class BearingTracker:
         tr = self.tracks
         b = bearings.take(bi)
         P_tau, _, H, res, R, _ = bearing_innovation(
-            tr.x[ti], tr.P[ti], tr.t[ti], b, self.cfg.q, tr.record(ti)
+            tr.x[ti], tr.P[ti], tr.t[ti], b, self._q(ti), tr.record(ti)
         )
         S = (H @ P_tau @ np.swapaxes(H, -1, -2)) + R
         nis = np.sum((res) * ((np.linalg.inv(S)) @ (res)[..., None])[..., 0], axis=-1)
@@ -527,7 +533,7 @@ class BearingTracker:
     def _apply(self, ti: NDArray[np.intp], b: Bearings) -> None:
         """Update tracks ``ti`` (distinct) with one bearing each at the emission time."""
         tr = self.tracks
-        q = self.cfg.q
+        q = self._q(ti)
         x, P, t = tr.x[ti], tr.P[ti], tr.t[ti]
         delta = emission_offset(x[:, :3], x[:, 3:], t, b.time, b.origin, b.speed_of_sound)
         fwd = delta >= 0.0
@@ -563,6 +569,11 @@ class BearingTracker:
         tr.rec_g[ti], tr.rec_M[ti], tr.rec_A[ti] = new_rec.g, new_rec.M, new_rec.A
         self._fuse_frequency(ti, b, f0, fvar)
 
+    def _q(self, rows: NDArray[np.intp]) -> F64:
+        """Process noise density (m^2/s^3) of track rows: ``q`` confirmed, ``candidate_q``
+        candidates."""
+        return np.where(self.tracks.confirmed[rows], self.cfg.q, self.cfg.candidate_q)
+
     def _merge_duplicates(self, now: float) -> None:
         """Merge candidates that describe the same target.
 
@@ -590,7 +601,7 @@ class BearingTracker:
         rows = np.concatenate([a, b])
         P = np.zeros((n, 6, 6))
         P[rows] = F[rows] @ tr.P[rows] @ np.swapaxes(F[rows], -1, -2) + cv_process_noise(
-            dt[rows], cfg.q
+            dt[rows], self._q(rows)
         )
         d = x[a] - x[b]
         d2 = np.sum(d * np.linalg.solve(P[a] + P[b], d[..., None])[..., 0], axis=1)
