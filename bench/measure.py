@@ -111,6 +111,12 @@ def peak_rss_since_reset_mib() -> float | None:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far, MiB (``ru_maxrss``: KiB on Linux)."""
+    """Peak resident set size of this process so far, MiB: ``VmHWM`` of /proc/self/status
+    (or since `reset_peak_rss`) where /proc exists, else ``ru_maxrss``. Linux carries
+    ``ru_maxrss`` over fork and exec, so a worker started by a large parent (the benchmark
+    after scoring a big run) would report the parent's size."""
+    hwm = peak_rss_since_reset_mib()
+    if hwm is not None:
+        return hwm
     peak = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return peak / MIB if sys.platform == "darwin" else peak / 1024.0
