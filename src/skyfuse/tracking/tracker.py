@@ -70,9 +70,9 @@ IDX = NDArray[np.intp]
 
 N_MODES = 2
 _N_KINDS = len(SensorKind)
+if _N_KINDS > 8:  # `Tracker.picture` packs one byte of sensor-kind bits per track
+    raise RuntimeError("sensor_mask packing assumes at most 8 sensor kinds")
 _LOG_2PI = float(np.log(2.0 * np.pi))
-_KIND_BITS = (1 << np.arange(_N_KINDS)).astype(np.int32)
-"""`Picture.sensor_mask` bit of each `SensorKind` code."""
 UP_REFRESH_M = 1000.0
 """A track's cached local up vector is recomputed once it has moved this far (m)."""
 _DEFAULT_POSITION_CLUTTER_DENSITY = 1e-12
@@ -389,23 +389,25 @@ class Tracker:
     def picture(self) -> Picture:
         """The current picture: all live tracks (tentative included), ordered by track id.
 
-        Columns are fresh arrays (fancy indexing copies), never views of the tracker's state.
+        Columns are fresh arrays (gathered rows), never views of the tracker's state.
         """
         idx = self.live()
         idx = idx[np.argsort(self.track_id[idx], kind="stable")]
-        recent = (self.time - self.kind_time[idx]) <= self.config.sensor_mask_window_s
-        mask = recent.astype(np.int32) @ _KIND_BITS
+        recent = (
+            self.time - np.take(self.kind_time, idx, axis=0)
+        ) <= self.config.sensor_mask_window_s
+        mask = np.packbits(recent, axis=1, bitorder="little")[:, 0].astype(np.int32)
         return Picture(
             time=float(self.time) if np.isfinite(self.time) else 0.0,
             frame=self.catalog.frame,
             track_id=self.track_id[idx],
-            state=self.x[idx],
-            cov=self.P[idx],
+            state=np.take(self.x, idx, axis=0),
+            cov=np.take(self.P, idx, axis=0),
             status=self.status[idx],
             first_time=self.first_time[idx],
             last_update_time=self.last_update_time[idx],
             n_updates=self.n_updates[idx],
-            mode_prob=self.mu[idx],
+            mode_prob=np.take(self.mu, idx, axis=0),
             static=self.static[idx],
             coop_id=self.coop_id[idx],
             spoof_suspect=self.spoof_suspect[idx],
@@ -796,7 +798,10 @@ class Tracker:
         if idx.size == 0:
             return
         x0, P0, c = imm_mix(
-            self.xm[idx], self.Pm[idx], self.mu[idx], mode_transition(dt, self._sojourn)
+            np.take(self.xm, idx, axis=0),
+            np.take(self.Pm, idx, axis=0),
+            np.take(self.mu, idx, axis=0),
+            mode_transition(dt, self._sojourn),
         )
         frame = self.catalog.frame
         up = self._local_up(idx) if frame.geodetic else np.array([0.0, 0.0, 1.0])
