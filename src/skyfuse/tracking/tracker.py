@@ -523,7 +523,8 @@ class Tracker:
         rank_of = np.full(len(self.catalog), -1, np.int64)
         rank_of[sensors] = np.arange(sensors.size)
         pending = [np.ones(len(g.meas), bool) for g in groups]
-        init_edges = self._initiation_conflicts(groups, rank_of)
+        e = np.zeros(0, np.int64)
+        init_edges = self._initiation_conflicts(groups, rank_of) if sensors.size > 1 else (e, e)
         # Rank of the sensor that started each track in this batch (-1: before the batch).
         born = np.full(self.capacity, -1, np.int64)
         parts: list[Associations] = []
