@@ -107,7 +107,7 @@ class PassiveFusion:
         direct: bool = True,
         coast_s: float = 1.0,
         passive_max_speed_mps: float = 90.0,
-        passive_max_sigma_m: float = 900.0,
+        passive_max_sigma_m: float = 500.0,
         duplicate_radius_m: float = 1000.0,
         duplicate_chi2: float = 16.8,
     ) -> None:
