@@ -59,6 +59,8 @@ class EmitterConfig:
             deviation up to this are reported (a badly conditioned fix, e.g. long rays
             crossing at a shallow angle, costs more as a false emitter than it helps), m.
         first_id: ids given to emitters start here (apart from the tracker's ids).
+        rssi_model_db: slack on the received-power test of a two-site fix (antenna gains,
+            propagation beyond free space), dB (`StaticEmitterLocator._power_clash`).
     """
 
     window_s: float = 600.0
@@ -74,6 +76,7 @@ class EmitterConfig:
     gate_prob: float = 0.997
     id_gate_m: float = 500.0
     max_sigma_m: float = 150.0
+    rssi_model_db: float = 3.0
     first_id: int = 1_000_000
 
 
@@ -154,6 +157,10 @@ class Lines:
     first_time: F64
     last_time: F64
     frequency: F64
+    rssi: F64
+    """Mean received power of the line's bearings, dBm (NaN if unknown)."""
+    rssi_se: F64
+    """Standard error of ``rssi``, dB (NaN if unknown)."""
 
 
 def _circular_mean(az: F64, weights: F64 | None = None) -> float:
@@ -189,9 +196,10 @@ def _clean_line(b: Bearings, sel: NDArray[np.intp], d: F64) -> tuple[NDArray[np.
 
 def _fit_line(
     b: Bearings, sel: NDArray[np.intp], d: F64, centre: float, cfg: EmitterConfig
-) -> tuple[float, float, int, float, float, float] | None:
+) -> tuple[float, float, int, float, float, float, float, float] | None:
     """Mean azimuth of bearings ``sel`` (offsets ``d`` from ``centre``) if they make a
-    persistent, non-drifting line: (az, sigma, n, first time, last time, frequency).
+    persistent, non-drifting line: (az, sigma, n, first time, last time, frequency, mean RSSI
+    dBm, its standard error dB; NaN without RSSI).
 
     The line is first cleaned of other emitters on the channel that cross its window (a drone
     datalink sweeping through the relay's azimuth biases a plain mean by a degree, hundreds of
@@ -226,7 +234,14 @@ def _fit_line(
         if abs(r_slope) * span > cfg.max_rssi_drift_db:
             return None
     az = float((centre + d.mean()) % TWO_PI)
-    return az, sigma, n, float(t.min()), float(t.max()), float(b.frequency[sel].mean())
+    if good.sum() >= 2:
+        r = rssi[good]
+        level = float(r.mean())
+        level_se = max(float(r.std()), RSSI_SIGMA_DB) / np.sqrt(float(r.size))
+    else:
+        level, level_se = float("nan"), float("nan")
+    f_mean = float(b.frequency[sel].mean())
+    return az, sigma, n, float(t.min()), float(t.max()), f_mean, level, level_se
 
 
 def persistent_lines(b: Bearings, cfg: EmitterConfig) -> Lines:
@@ -236,7 +251,7 @@ def persistent_lines(b: Bearings, cfg: EmitterConfig) -> Lines:
     if len(b) == 0:
         z = np.zeros(0)
         i = np.zeros(0, np.int64)
-        return Lines(i, np.zeros(0, np.int32), z, z, i, z, z, z)
+        return Lines(i, np.zeros(0, np.int32), z, z, i, z, z, z, z, z)
     order = np.argsort(b.frequency, kind="stable")
     f = b.frequency[order]
     group = np.empty(len(b), np.int64)
@@ -245,7 +260,7 @@ def persistent_lines(b: Bearings, cfg: EmitterConfig) -> Lines:
     abin = np.minimum((b.az / cfg.bin_rad).astype(np.int64), n_bins - 1)
     key = group * (int(b.sensor.max()) + 1) + b.sensor
     keys, counts = np.unique(key, return_counts=True)
-    out: list[tuple[int, int, float, float, int, float, float, float]] = []
+    out: list[tuple[int, int, float, float, int, float, float, float, float, float]] = []
     # Loop over (frequency group, site) keys with enough bearings, then greedy peak extraction
     # (take the strongest direction, remove its bearings, repeat): persistent lines are few.
     for k in keys[counts >= cfg.min_hits]:
@@ -277,6 +292,8 @@ def persistent_lines(b: Bearings, cfg: EmitterConfig) -> Lines:
         np.array(a[5]),
         np.array(a[6]),
         np.array(a[7]),
+        np.array(a[8]),
+        np.array(a[9]),
     )
 
 
@@ -338,6 +355,7 @@ class StaticEmitterLocator:
             sel &= np.all(
                 fix.range <= self.sensors.max_range[lines.sensor[np.stack([a, b], 1)]], axis=1
             )
+            sel &= ~self._power_clash(lines, a, b, fix.range)
             # Strongest lines first (most bearings), then the tightest fix.
             cand_p = np.flatnonzero(sel)
             tr = np.trace(fix.cov[cand_p], axis1=1, axis2=2)
@@ -380,6 +398,22 @@ class StaticEmitterLocator:
         return Emitters(
             *(np.concatenate([getattr(e, f) for e in found]) for f in Emitters.__slots__)
         )  # type: ignore[attr-defined]
+
+    def _power_clash(
+        self, lines: Lines, a: NDArray[np.intp], b: NDArray[np.intp], rng: F64
+    ) -> NDArray[np.bool_]:
+        """Line pairs whose received powers contradict their fix: one emitter seen from two
+        sites loses ``20 log10(r_b / r_a)`` dB more at the farther one (free space), whatever
+        its transmitted power, so the two lines' mean RSSI difference must match the fix's
+        ranges (within 3 standard errors plus ``rssi_model_db``). Two lines of different
+        emitters on one channel (a relay and a drone datalink) cross somewhere anyway; this is
+        the one test that tells such a fix from the emitter's own. Unknown RSSI never clashes.
+        """
+        pred = 20.0 * np.log10(np.maximum(rng[:, 1], 1.0) / np.maximum(rng[:, 0], 1.0))
+        meas = lines.rssi[a] - lines.rssi[b]
+        tol = 3.0 * np.hypot(lines.rssi_se[a], lines.rssi_se[b]) + self.cfg.rssi_model_db
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.abs(meas - pred) > tol, dtype=bool)
 
     def _intersect(self, lines: Lines, groups: NDArray[np.intp]):  # type: ignore[no-untyped-def]
         cfg = self.cfg
