@@ -1,5 +1,5 @@
 """Bearing association details of passive fusion: frequency memory, uninformative winners,
-candidate merging, two-site confirmation."""
+candidate merging, two-site confirmation, emitter fixes against received power."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from skyfuse.core.reports import Reports
 from skyfuse.scenario.catalog import SensorCatalog
 from skyfuse.tracking import Tracker
 from skyfuse.tracking.passive.bearings import BearingSensors, bearings_from_reports
+from skyfuse.tracking.passive.emitters import Lines, StaticEmitterLocator
 from skyfuse.tracking.passive.fusion import bearing_update, register_passive
 from skyfuse.tracking.passive.initiate import BearingTracker, InitiatorConfig
 
@@ -165,3 +166,35 @@ def test_two_sites_confirm_a_drone_despite_fresh_seeds_on_its_rays() -> None:
         if len(pic):
             best = min(best, float(np.linalg.norm(pic.state[:, :3] - dr.at(t)[0], axis=1).min()))
     assert best < 500.0
+
+
+def test_emitter_fix_must_match_the_received_powers() -> None:
+    """One emitter 1 km from site A and 8 km from site B arrives 18 dB weaker at B: a line
+    pair with that RSSI difference passes, a pair with equal powers (two different emitters
+    whose lines cross there) clashes, unknown power never clashes."""
+    cat = SensorCatalog.build(acoustic_grid(2, 1, 3000.0))
+    loc = StaticEmitterLocator(BearingSensors.build(cat))
+    z = np.zeros(3)
+    lines = Lines(
+        group=np.zeros(3, np.int64),
+        sensor=np.array([0, 1, 1], np.int32),
+        az=z,
+        sigma=z + 0.03,
+        n=np.array([50, 50, 50], np.int64),
+        first_time=z,
+        last_time=z + 60.0,
+        frequency=z + 868.3,
+        rssi=np.array([-60.0, -78.0, -60.0]),
+        rssi_se=np.array([0.4, 0.4, np.nan]),
+    )
+    rng = np.array([[1000.0, 8000.0]] * 2)
+    clash = loc._power_clash(lines, np.array([0, 0]), np.array([1, 2]), rng)
+    assert not clash[0]
+    assert not clash[1]  # line 2 has no usable power estimate
+    lines2 = Lines(
+        **{
+            **{f: getattr(lines, f) for f in Lines.__dataclass_fields__},
+            "rssi_se": np.array([0.4, 0.4, 0.4]),
+        }
+    )
+    assert loc._power_clash(lines2, np.array([0]), np.array([2]), rng[:1])[0]
