@@ -16,7 +16,7 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 from rich import box
@@ -58,6 +58,14 @@ RAID_DRONES: Final = 10
 """The issue's no-ghost check: a 10-drone raid over the preset's own 36 arrays."""
 FULL_COUNTRY_S: Final = 300.0
 QUICK_COUNTRY_S: Final = 60.0
+COUNTRY_LOAD_S: Final = 60.0
+"""Duration of the country flood-load run (``--quick`` too: the load is the point)."""
+COUNTRY_LOAD: Final[dict[str, Any]] = {
+    "acoustic": {"clutter_rate_per_scan": 1.7},
+    "radar": {"clutter_rate_per_scan": 100.0},
+}
+"""Issue 4's load on the country preset: 1.7 false bearings per array per second over 10,000
+arrays and 100 clutter plots a scan over 30 radars, ~20,150 reports/s."""
 QUICK_MIX_DROPS: Final = ("acoustic", "rf_df")
 
 RESULTS_SCHEMA: Final = 1
@@ -165,24 +173,40 @@ def mixed_table_rows(cache: Path, quick: bool, progress: Progress, task: TaskID)
 def country_table_rows(
     cache: Path, quick: bool, progress: Progress, task: TaskID
 ) -> list[CountryRow]:
-    """The country preset: tracker with passive fusion, then the whole pipeline."""
+    """The country preset: tracker with passive fusion, then the whole pipeline; then the same
+    country under issue 4's flood load (`COUNTRY_LOAD`, ~20,000 reports/s) for
+    ``COUNTRY_LOAD_S``."""
     duration = QUICK_COUNTRY_S if quick else FULL_COUNTRY_S
-    case = BenchCase("country", "country", overrides={"duration_s": duration})
+    cases = (
+        ("country", BenchCase("country", "country", overrides={"duration_s": duration})),
+        (
+            "country load",
+            BenchCase(
+                "country-load",
+                "country",
+                overrides={"duration_s": COUNTRY_LOAD_S, **COUNTRY_LOAD},
+            ),
+        ),
+    )
     rows: list[CountryRow] = []
-    for stage in ("tracker", "pipeline"):
-        row = CountryRow(
-            label=f"country {duration:.0f} s", stage=stage, folder="", duration_s=duration
-        )
+    for name, case in cases:
+        case_s = float(case.overrides["duration_s"])
+        for stage in ("tracker", "pipeline"):
+            row = CountryRow(
+                label=f"{name} {case_s:.0f} s", stage=stage, folder="", duration_s=case_s
+            )
 
-        def work(stage: str = stage, row: CountryRow = row) -> CountryRow:
-            folder = scenario_folder(case, cache)
-            out = cache / "runs" / "fusion" / f"{case.cache_key()}-{stage}"
-            stats = run_one(folder, out, StageConfig(stage=stage), progress, f"country {stage}")
-            row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
-            return score_country(row, folder, out)
+            def work(
+                stage: str = stage, row: CountryRow = row, case: BenchCase = case, name: str = name
+            ) -> CountryRow:
+                folder = scenario_folder(case, cache)
+                out = cache / "runs" / "fusion" / f"{case.cache_key()}-{stage}"
+                stats = run_one(folder, out, StageConfig(stage=stage), progress, f"{name} {stage}")
+                row = msgspec.structs.replace(row, folder=str(folder), stats=stats)
+                return score_country(row, folder, out)
 
-        rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
-        progress.advance(task)
+            rows.append(guarded(row, work, lambda r, e: msgspec.structs.replace(r, error=e)))
+            progress.advance(task)
     return rows
 
 
@@ -449,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             res.mixed = mixed_table_rows(a.cache, a.quick, progress, task)
             console.print(mixed_table(res.mixed))
         if "country" in tables:
-            task = progress.add_task("country table", total=2)
+            task = progress.add_task("country table", total=4)
             res.country = country_table_rows(a.cache, a.quick, progress, task)
             console.print(country_table(res.country))
     path = write_results_json(res, res.created_utc, res.label, a.out, "fusion")
