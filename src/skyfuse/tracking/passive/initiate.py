@@ -47,7 +47,11 @@ from skyfuse.tracking.passive.oosm import (
     cv_transition,
     update_record,
 )
-from skyfuse.tracking.passive.triangulate import intersect_rays
+from skyfuse.tracking.passive.triangulate import (
+    intersect_ray_pairs,
+    ray_directions,
+    ray_pair_screen,
+)
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -703,17 +707,32 @@ class BearingTracker:
         used = np.zeros(len(pool), bool)
         if i.size == 0:
             return used
-        rows = np.stack([i, j], axis=1)
         frame = self.sensors.catalog.frame
+        # Exact pre-screens before the least-squares fix (clutter bearings of neighbouring
+        # arrays make most pairs hopeless): frequencies that no plausible Doppler reconciles,
+        # and rays whose angular gates cannot cross in front of both sensors within reach.
+        f_bad_all = self._frequency_clash(pool, i, j)
+        keep = np.flatnonzero(~f_bad_all)
+        i, j = i[keep], j[keep]
+        rows = np.stack([i, j], axis=1)
         up = frame.up(pool.origin[i])
-        fix = intersect_rays(
+        sig = np.where(np.isfinite(pool.sigma_az), pool.sigma_az, np.pi)
+        half = np.minimum(6.0 * sig + 0.02, np.pi)
+        reach = pool.max_range + cfg.reach_margin_m + 1.0
+        direction = ray_directions(pool.az, pool.el, pool.rotation)
+        keep = np.flatnonzero(
+            ray_pair_screen(pool.origin[rows], direction[rows], up, half[rows], reach[rows])
+        )
+        i, j, rows, up = i[keep], j[keep], rows[keep], up[keep]
+        if i.size == 0:
+            return used
+        fix = intersect_ray_pairs(
             pool.origin[rows],
             pool.az[rows],
             pool.el[rows],
             pool.sigma_az[rows],
             pool.sigma_el[rows],
             pool.rotation[rows],
-            np.ones(rows.shape, bool),
             up,
             height_m=cfg.height_m,
             sigma_height_m=cfg.sigma_height_m,
@@ -723,22 +742,14 @@ class BearingTracker:
         ok &= np.all(fix.range <= pool.max_range[rows] + cfg.reach_margin_m, axis=1)
         ok &= np.all(fix.range >= pool.min_range[rows], axis=1)
         ok &= (height >= cfg.min_height_m) & (height <= cfg.max_height_m)
-        thr = chi2_dist.ppf(cfg.gate_prob, np.maximum(fix.dof, 1))
-        ok &= (fix.dof <= 0) | (fix.chi2 <= thr)
+        # Two rays: dof = number of elevations (0, 1 or 2); thresholds precomputed.
+        ok &= (fix.dof <= 0) | (fix.chi2 <= np.where(fix.dof >= 2, self._gate[2], self._gate[1]))
         # Emission times from the fix's ranges; the seed refers to their mean.
         t_emit = pool.time[rows] - fix.range / pool.speed_of_sound[rows]
-        # Frequencies of the two rays must agree up to the Doppler spread of a plausible speed.
         same_kind = pool.kind[i] == pool.kind[j]
         f1, f2 = pool.frequency[i], pool.frequency[j]
         c = pool.speed_of_sound[i]
-        doppler = np.where(
-            np.isfinite(c), cfg.max_speed_mps / np.where(np.isfinite(c), c, 1.0), 0.0
-        )
-        tol = 2.0 * doppler * np.fmax(f1, f2) + 3.0 * np.hypot(
-            pool.sigma_frequency[i], pool.sigma_frequency[j]
-        )
         with np.errstate(invalid="ignore"):
-            f_bad = same_kind & (np.abs(f1 - f2) > tol)
             # Frequency agreement as a chi-square term: both noises plus the Doppler spread of
             # two radial speeds of a target moving at ~sigma_speed (1 when unknown).
             cf = np.where(np.isfinite(c), c, np.inf)
@@ -749,7 +760,6 @@ class BearingTracker:
             )
             z2 = (f1 - f2) ** 2 / f_var
         z2 = np.where(same_kind & np.isfinite(z2), z2, 1.0)
-        ok &= ~f_bad
         g = np.flatnonzero(ok)
         if g.size == 0:
             return used
@@ -774,6 +784,22 @@ class BearingTracker:
         self.assoc_det.extend([pool.det_id[i[win]], pool.det_id[j[win]]])
         self.assoc_track.extend([ids, ids])
         return used
+
+    def _frequency_clash(self, pool: Bearings, i: NDArray[np.intp], j: NDArray[np.intp]) -> BOOL:
+        """Pairs of the same kind whose frequencies (Hz or MHz) differ by more than the Doppler
+        spread of a plausible speed (``max_speed_mps`` both ways) plus three sigmas: they
+        cannot be one emitter. Unknown frequencies never clash."""
+        same_kind = pool.kind[i] == pool.kind[j]
+        f1, f2 = pool.frequency[i], pool.frequency[j]
+        c = pool.speed_of_sound[i]
+        doppler = np.where(
+            np.isfinite(c), self.cfg.max_speed_mps / np.where(np.isfinite(c), c, 1.0), 0.0
+        )
+        tol = 2.0 * doppler * np.fmax(f1, f2) + 3.0 * np.hypot(
+            pool.sigma_frequency[i], pool.sigma_frequency[j]
+        )
+        with np.errstate(invalid="ignore"):
+            return np.asarray(same_kind & (np.abs(f1 - f2) > tol), dtype=bool)
 
     def _new_tracks(
         self,
