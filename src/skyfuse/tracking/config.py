@@ -70,6 +70,11 @@ class TrackerConfig:
             plots and sit metres apart, while neighbours in a 100 m formation often come within
             50 m and must not be merged) whose 6-D states agree
             (chi-square on the summed covariances) are duplicates; the weaker one is deleted.
+        handover_chi2: a track confirmed in a step replaces a shown track not updated since the
+            new one was born when their positions agree within this chi-square (3 dof, summed
+            covariances; velocities within ``formation_velocity_chi2``): the shown track keeps
+            its identity and takes the new state (`Tracker._handover`; a target turning harder
+            than the motion model leaves its gate and its plots start a new track). 0 disables.
         max_new_tracks_per_batch, max_tracks: caps against floods (counted in `TrackerStats`).
         sensor_mask_window_s: a kind's bit stays in `sensor_mask` this long after its update.
     """
@@ -107,6 +112,7 @@ class TrackerConfig:
     max_position_sigma_m: float = 1500.0
     merge_radius_m: float = 15.0
     merge_chi2: float = 16.8
+    handover_chi2: float = 16.0
     max_new_tracks_per_batch: int = 5000
     max_tracks: int = 50_000
     sensor_mask_window_s: float = 10.0
@@ -150,6 +156,10 @@ class TrackerConfig:
             raise ValueError(
                 "TrackerConfig.ambiguity_inflation must be >= 0 (0 disables), "
                 f"got {self.ambiguity_inflation!r}"
+            )
+        if not self.handover_chi2 >= 0.0:
+            raise ValueError(
+                f"TrackerConfig.handover_chi2 must be >= 0 (0 disables), got {self.handover_chi2!r}"
             )
         if self.clutter_density is not None and not self.clutter_density > 0.0:
             raise ValueError("TrackerConfig.clutter_density must be > 0 or None")

@@ -264,6 +264,8 @@ class Tracker:
         """Offsets between neighbouring tracks, for the assignment cost (`tracking.formation`)."""
         self.time = -np.inf
         self.next_id = 1
+        self._handed_ids: tuple[I64, I64] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        """(new track ids, ids of the shown tracks they continued) of the last `_handover`."""
         self._alloc(64)
 
     # -- state ---------------------------------------------------------------------------------
@@ -469,13 +471,21 @@ class Tracker:
         self._predict_to(t)
         groups = self._measure(batch)
         parts = self._update(t, groups) if groups else []
+        self._handed_ids = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         deleted = self._manage(t)
         if not parts:
             return Associations.empty(), deleted
+        track_id = np.concatenate([p.track_id for p in parts])
+        gone, kept = self._handed_ids
+        if gone.size:  # plots of a handed-over new track now belong to the track it continued
+            order = np.argsort(gone)
+            pos = np.minimum(np.searchsorted(gone, track_id, sorter=order), gone.size - 1)
+            hit = gone[order[pos]] == track_id
+            track_id = np.where(hit, kept[order[pos]], track_id)
         return (
             Associations(
                 np.concatenate([p.det_id for p in parts]),
-                np.concatenate([p.track_id for p in parts]),
+                track_id,
                 np.concatenate([p.weight for p in parts]),
             ),
             deleted,
@@ -1001,6 +1011,17 @@ class Tracker:
         st = np.where(shown & (since > c.coast_after_s), TrackStatus.COASTING, st)
         st = np.where(shown & (since <= c.coast_after_s), TrackStatus.CONFIRMED, st)
         self.status[idx] = st
+        handed = self._handover(idx[confirm], idx[shown & ~confirm])
+        if handed.size:
+            keep = ~np.isin(idx, handed)
+            idx, st, since, tent, confirm, shown = (
+                idx[keep],
+                st[keep],
+                t - self.last_update_time[idx[keep]],
+                tent[keep],
+                confirm[keep],
+                shown[keep],
+            )
         pos_sigma = np.sqrt(np.trace(self.P[idx, :3, :3], axis1=1, axis2=2) / 3.0)
         dead = (
             (tent & ~confirm & (since > c.tentative_timeout_s))
@@ -1010,12 +1031,69 @@ class Tracker:
         )
         dead_slots = idx[dead]
         merged = self._duplicates(idx[~dead])
-        self.stats.merged += int(merged.size)
-        gone = np.concatenate([dead_slots, merged])
+        self.stats.merged += int(merged.size) + int(handed.size)
+        gone = np.concatenate([dead_slots, merged, handed])
         ids: I64 = self.track_id[gone].copy()
         self.alive[gone] = False
         self.stats.deleted += int(gone.size)
         return ids
+
+    def _handover(self, new: IDX, shown: IDX) -> IDX:
+        """Give tracks confirmed this step the identity of the shown track they replace.
+
+        A target that turns harder than the motion model expects leaves its track's gate; its
+        plots then start a new track, which confirms while the old one, missing, is still shown.
+        A new track ``b`` (slots ``new``) replaces a shown track ``a`` (slots ``shown``) when
+        ``a`` has not been updated since ``b`` was born (``b`` took the plots ``a`` lost),
+        their positions agree within ``handover_chi2`` (Mahalanobis, 3 dof, summed position
+        covariances, within ``max_gate_radius_m``) and their velocities within
+        ``formation_velocity_chi2``. ``a`` keeps its identity, status and history and takes
+        ``b``'s state, mode probabilities and score (on top of its best score); pairs are
+        taken in order of position distance, one to one. Returns the slots of the replaced
+        new tracks (to delete; they were never shown).
+        """
+        c = self.config
+        if c.handover_chi2 <= 0.0 or new.size == 0 or shown.size == 0:
+            return np.zeros(0, np.intp)
+        lost = shown[self.last_update_time[shown] < self.time]
+        if lost.size == 0:
+            return np.zeros(0, np.intp)
+        var_a = np.trace(self.P[lost, :3, :3], axis1=1, axis2=2)
+        var_b = float(np.trace(self.P[new, :3, :3], axis1=1, axis2=2).max())
+        radius = np.minimum(
+            np.sqrt(c.handover_chi2 * (var_a + var_b)), c.max_gate_radius_m
+        )  # Mahalanobis bound: d2 >= |d|^2 / trace(S)
+        ia, ib = spatial_gate(self.x[lost, :3], radius, self.x[new, :3], c.max_pairs_per_batch)
+        if ia.size == 0:
+            return np.zeros(0, np.intp)
+        a, b = lost[ia], new[ib]
+        d2 = mahalanobis2(self.x[a, :3] - self.x[b, :3], self.P[a, :3, :3] + self.P[b, :3, :3])
+        dv2 = mahalanobis2(self.x[a, 3:] - self.x[b, 3:], self.P[a, 3:, 3:] + self.P[b, 3:, 3:])
+        ok = (
+            (self.last_update_time[a] < self.first_time[b])
+            & (d2 < c.handover_chi2)
+            & (dv2 <= c.formation_velocity_chi2)
+        )
+        a, b, d2 = a[ok], b[ok], d2[ok]
+        if a.size == 0:
+            return np.zeros(0, np.intp)
+        order = np.argsort(d2, kind="stable")
+        a, b = a[order], b[order]
+        _, first_b = np.unique(b, return_index=True)
+        first_b = np.sort(first_b)
+        a, b = a[first_b], b[first_b]
+        _, first_a = np.unique(a, return_index=True)
+        a, b = a[first_a], b[first_a]
+        for name in ("xm", "Pm", "mu", "x", "P", "last_update_time", "up", "up_at"):
+            arr = getattr(self, name)
+            arr[a] = arr[b]
+        self.kind_time[a] = np.maximum(self.kind_time[a], self.kind_time[b])
+        self.n_updates[a] += self.n_updates[b]
+        self.score[a] = self.max_score[a] + self.score[b]
+        self.max_score[a] = self.score[a]
+        self.status[a] = TrackStatus.CONFIRMED
+        self._handed_ids = (self.track_id[b].copy(), self.track_id[a].copy())
+        return b
 
     def _duplicates(self, idx: IDX) -> IDX:
         """Slots of tracks that duplicate a stronger track (close and statistically equal)."""
