@@ -110,6 +110,7 @@ class PassiveFusion:
         passive_max_sigma_m: float = 500.0,
         duplicate_radius_m: float = 1000.0,
         duplicate_chi2: float = 16.8,
+        duplicate_period_s: float = 1.0,
     ) -> None:
         self.tracker = tracker
         self.sensors = BearingSensors.build(tracker.catalog)
@@ -131,7 +132,9 @@ class PassiveFusion:
         self.passive_max_sigma_m = passive_max_sigma_m
         self.duplicate_radius_m = duplicate_radius_m
         self.duplicate_chi2 = duplicate_chi2
+        self.duplicate_period_s = duplicate_period_s
         self._next_locate = -np.inf
+        self._next_duplicates = -np.inf
         self.stats = PassiveStats()
         self._late_gate = {d: float(chi2_dist.ppf(late_gate_prob, d)) for d in (1, 2)}
 
@@ -282,9 +285,14 @@ class PassiveFusion:
         hundred metres apart. Pairs within ``duplicate_radius_m`` whose 6-D states agree
         (chi-square on the summed covariances below ``duplicate_chi2``) and of which at least
         one is passive-only: the passive-only one goes (of two passive-only tracks, the one
-        with fewer updates, then the younger). Returns the deleted track ids.
+        with fewer updates, then the younger). Runs at most once per ``duplicate_period_s`` of
+        tracker time (a duplicate costs little for a second; the search is over all tracks).
+        Returns the deleted track ids.
         """
         tr = self.tracker
+        if tr.time < self._next_duplicates:
+            return np.zeros(0, np.int64)
+        self._next_duplicates = tr.time + self.duplicate_period_s
         live = tr.live()
         live = live[tr.status[live] != int(TrackStatus.TENTATIVE)]
         if live.size < 2:
