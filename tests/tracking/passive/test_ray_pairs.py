@@ -8,9 +8,9 @@ from scipy.spatial.transform import Rotation
 from scipy.stats import chi2
 
 from skyfuse.tracking.passive.triangulate import (
+    baseline_geometry,
     intersect_ray_pairs,
     intersect_rays,
-    ray_directions,
     ray_normals,
     ray_pair_screen,
 )
@@ -98,9 +98,11 @@ def test_screen_keeps_every_acceptable_pair(seed: int) -> None:
     r_h = np.maximum(np.hypot(local[..., 0], local[..., 1]), 50.0)
     miss = np.abs(np.einsum("gki,gki->gk", n_az, d)) / (p["sigma_az"] * r_h)
     good &= np.all(miss <= 5.0, axis=1)
-    direction = ray_directions(p["az"], p["el"], p["rotation"])
+    base_az, base_m = baseline_geometry(
+        p["origin"][:, 0], p["rotation"][:, 0], p["origin"][:, 1], p["rotation"][:, 1]
+    )
     half = np.minimum(6.0 * p["sigma_az"] + 0.02, np.pi)
-    screen = ray_pair_screen(p["origin"], direction, p["up"], half, reach + 1.0)
+    screen = ray_pair_screen(p["az"], base_az, base_m, half, reach + 1.0)
     assert good.sum() > 1000
     assert not np.any(good & ~screen)
     assert screen.mean() < 0.5
@@ -110,13 +112,13 @@ def test_screen_geometry() -> None:
     """Two sensors 10 km apart on the x (east) axis, flat frame."""
     origin = np.array([[[0.0, 0.0, 0.0], [10_000.0, 0.0, 0.0]]] * 4)
     rotation = np.broadcast_to(np.eye(3), (4, 2, 3, 3)).copy()
-    up = np.tile([0.0, 0.0, 1.0], (4, 1))
     # Azimuths clockwise from north: (45, 315) cross at (5 km, 5 km); (45, 45) diverge;
     # (45, 315) with 3 km reach cannot reach the crossing; (135, 225) cross to the south.
     az = np.radians([[45.0, 315.0], [45.0, 45.0], [45.0, 315.0], [135.0, 225.0]])
-    el = np.full((4, 2), np.nan)
-    direction = ray_directions(az, el, rotation)
+    base_az, base_m = baseline_geometry(origin[:, 0], rotation[:, 0], origin[:, 1], rotation[:, 1])
+    np.testing.assert_allclose(np.degrees(base_az[0]), [90.0, 270.0])
+    np.testing.assert_allclose(base_m, 10_000.0)
     half = np.full((4, 2), 0.05)
     reach = np.array([[8_000.0] * 2, [8_000.0] * 2, [3_000.0] * 2, [8_000.0] * 2])
-    got = ray_pair_screen(origin, direction, up, half, reach)
+    got = ray_pair_screen(az, base_az, base_m, half, reach)
     np.testing.assert_array_equal(got, [True, False, False, True])

@@ -41,15 +41,17 @@ from skyfuse.tracking.passive.bearings import Bearings, BearingSensors
 from skyfuse.tracking.passive.delay import emission_offset
 from skyfuse.tracking.passive.oosm import (
     UpdateRecord,
+    bearing_gate_prescreen,
     bearing_innovation,
     cross_update,
     cv_process_noise,
     cv_transition,
+    record_norms,
     update_record,
 )
 from skyfuse.tracking.passive.triangulate import (
+    baseline_geometry,
     intersect_ray_pairs,
-    ray_directions,
     ray_pair_screen,
 )
 
@@ -250,9 +252,10 @@ def _sensor_bit(sensor: NDArray[np.int32]) -> NDArray[np.uint64]:
 
 def _ranges_product(
     rows: NDArray[np.intp], sensor: NDArray[np.int32], ptr: NDArray[np.intp], idx: NDArray[np.intp]
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
     """All (row, other) pairs where ``other`` is a row whose sensor neighbours ``row``'s sensor
-    in the CSR adjacency ``(ptr, idx)``; vectorised with repeat/cumsum (no loop)."""
+    in the CSR adjacency ``(ptr, idx)``, and the adjacency entry (edge) of each pair;
+    vectorised with repeat/cumsum (no loop)."""
     n_s = ptr.size - 1
     order = np.argsort(sensor, kind="stable").astype(np.intp)
     cnt = np.bincount(sensor, minlength=n_s)
@@ -261,12 +264,13 @@ def _ranges_product(
     deg = ptr[s + 1] - ptr[s]
     r_rep = np.repeat(rows, deg)
     k = np.arange(int(deg.sum())) - np.repeat(np.cumsum(deg) - deg, deg)
-    nbr = idx[np.repeat(ptr[s], deg) + k]
+    edge = np.repeat(ptr[s], deg) + k
+    nbr = idx[edge]
     c = cnt[nbr]
     a = np.repeat(r_rep, c)
     off = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
     b = order[np.repeat(start[nbr], c) + off]
-    return a.astype(np.intp), b.astype(np.intp)
+    return a.astype(np.intp), b.astype(np.intp), np.repeat(edge, c).astype(np.intp)
 
 
 def doppler_free_frequency(
@@ -325,6 +329,15 @@ class BearingTracker:
             float(self._reach[self._bearing_sensors].max()) if self._bearing_sensors.size else 0.0
         )
         self._adj_ptr, self._adj_idx = self._neighbours()
+        # Baseline of every adjacency entry (azimuth of the neighbour in each sensor's frame,
+        # horizontal separation) for the bearing-pair pre-screen.
+        src = np.repeat(np.arange(len(cat)), np.diff(self._adj_ptr))
+        self._adj_az, self._adj_dist = baseline_geometry(
+            cat.position[src],
+            cat.rotation[src],
+            cat.position[self._adj_idx],
+            cat.rotation[self._adj_idx],
+        )
         self._gate = {d: float(chi2_dist.ppf(self.cfg.gate_prob, d)) for d in (1, 2, 3, 4)}
 
     def _neighbours(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -437,7 +450,37 @@ class BearingTracker:
         self, ti: NDArray[np.intp], bi: NDArray[np.intp], bearings: Bearings
     ) -> tuple[BOOL, F64]:
         """Angle and frequency gates for pairs; returns (pass mask, cost = negative
-        log-likelihood of the pair)."""
+        log-likelihood of the pair; +inf where the pair fails).
+
+        Pairs are first screened by a conservative bound on the azimuth NIS from per-track
+        scalars (`oosm.bearing_gate_prescreen`); only the survivors get the full retrodicted
+        innovation (6x6 algebra), with the same result as gating every pair."""
+        tr = self.tracks
+        pos_var = np.einsum("nii->n", tr.P[:, :3, :3])
+        vel_var = np.einsum("nii->n", tr.P[:, 3:, 3:])
+        norms = record_norms(tr.record(np.arange(len(tr))))
+        pre = bearing_gate_prescreen(
+            tr.x[ti, :3],
+            tr.x[ti, 3:],
+            tr.t[ti],
+            pos_var[ti],
+            vel_var[ti],
+            (norms[0][ti], norms[1][ti], norms[2][ti]),
+            bearings.take(bi),
+            self._q(ti),
+            max(self._gate[1], self._gate[2]),
+        )
+        sub = np.flatnonzero(pre)
+        ok = np.zeros(ti.size, bool)
+        cost = np.full(ti.size, np.inf)
+        if sub.size:
+            ok[sub], cost[sub] = self._gate_pairs_full(ti[sub], bi[sub], bearings)
+        return ok, cost
+
+    def _gate_pairs_full(
+        self, ti: NDArray[np.intp], bi: NDArray[np.intp], bearings: Bearings
+    ) -> tuple[BOOL, F64]:
+        """`_gate_pairs` without the pre-screen: every pair gets the retrodicted innovation."""
         tr = self.tracks
         b = bearings.take(bi)
         P_tau, _, H, res, R, _ = bearing_innovation(
@@ -688,21 +731,28 @@ class BearingTracker:
         if len(fresh) == 0 or self._sensor_tree is None:
             self.buffer = pool
             return
-        a, b = _ranges_product(
+        a, b, e = _ranges_product(
             np.arange(n_old, len(pool)), pool.sensor, self._adj_ptr, self._adj_idx
         )
         # Each unordered fresh-fresh pair once.
         keep = (b < n_old) | (b > a)
-        i, j = a[keep], b[keep]
-        close = np.abs(pool.time[i] - pool.time[j]) <= cfg.pair_window_s
-        i, j = i[close], j[close]
-        used = self._fix_pairs(pool, i, j, now)
+        keep &= np.abs(pool.time[a] - pool.time[b]) <= cfg.pair_window_s
+        i, j, e = a[keep], b[keep], e[keep]
+        used = self._fix_pairs(pool, i, j, now, e)
         self.buffer = pool.take(~used)
 
     def _fix_pairs(
-        self, pool: Bearings, i: NDArray[np.intp], j: NDArray[np.intp], now: float
+        self,
+        pool: Bearings,
+        i: NDArray[np.intp],
+        j: NDArray[np.intp],
+        now: float,
+        edge: NDArray[np.intp] | None = None,
     ) -> BOOL:
-        """Intersect bearing pairs, filter, pick mutual-best fixes, seed candidates."""
+        """Intersect bearing pairs, filter, pick mutual-best fixes, seed candidates.
+
+        ``edge``: adjacency entry of each pair's sensors (from `_ranges_product`), for the
+        pre-screen's baselines; computed here when not given."""
         cfg = self.cfg
         used = np.zeros(len(pool), bool)
         if i.size == 0:
@@ -711,21 +761,25 @@ class BearingTracker:
         # Exact pre-screens before the least-squares fix (clutter bearings of neighbouring
         # arrays make most pairs hopeless): frequencies that no plausible Doppler reconciles,
         # and rays whose angular gates cannot cross in front of both sensors within reach.
-        f_bad_all = self._frequency_clash(pool, i, j)
-        keep = np.flatnonzero(~f_bad_all)
+        keep = np.flatnonzero(~self._frequency_clash(pool, i, j))
         i, j = i[keep], j[keep]
         rows = np.stack([i, j], axis=1)
-        up = frame.up(pool.origin[i])
+        if edge is None:
+            base_az, base_m = baseline_geometry(
+                pool.origin[i], pool.rotation[i], pool.origin[j], pool.rotation[j]
+            )
+        else:
+            base_az, base_m = self._adj_az[edge[keep]], self._adj_dist[edge[keep]]
         sig = np.where(np.isfinite(pool.sigma_az), pool.sigma_az, np.pi)
         half = np.minimum(6.0 * sig + 0.02, np.pi)
         reach = pool.max_range + cfg.reach_margin_m + 1.0
-        direction = ray_directions(pool.az, pool.el, pool.rotation)
         keep = np.flatnonzero(
-            ray_pair_screen(pool.origin[rows], direction[rows], up, half[rows], reach[rows])
+            ray_pair_screen(pool.az[rows], base_az, base_m, half[rows], reach[rows])
         )
-        i, j, rows, up = i[keep], j[keep], rows[keep], up[keep]
+        i, j, rows = i[keep], j[keep], rows[keep]
         if i.size == 0:
             return used
+        up = frame.up(pool.origin[i])
         fix = intersect_ray_pairs(
             pool.origin[rows],
             pool.az[rows],

@@ -236,3 +236,75 @@ def delayed_bearing_update(
     x_new, P_new, nis = cross_update(x, P, P_tau, C, H, residual, R)
     dof = np.where(bearings.has_el, 2, 1).astype(np.int64)
     return BearingUpdate(x_new, P_new, nis, dof, t_emit, residual)
+
+
+def record_norms(record: UpdateRecord) -> tuple[F64, F64, F64]:
+    """Per-track sizes of an update record for `bearing_gate_prescreen`: (|g|, ||M||_F,
+    ||A||_F), each (n,); zero where the record is missing (NaN entries count as infinite)."""
+    g = np.sqrt(np.einsum("ni,ni->n", record.g, record.g))
+    M = np.sqrt(np.einsum("nij,nij->n", record.M, record.M))
+    A = np.sqrt(np.einsum("nij,nij->n", record.A, record.A))
+    return (
+        np.nan_to_num(g, nan=np.inf),
+        np.nan_to_num(M, nan=np.inf),
+        np.nan_to_num(A, nan=np.inf),
+    )
+
+
+def bearing_gate_prescreen(
+    pos: F64,
+    vel: F64,
+    t_state: F64,
+    pos_var: F64,
+    vel_var: F64,
+    norms: tuple[F64, F64, F64],
+    bearings: Bearings,
+    q: F64 | float,
+    gate: float,
+) -> NDArray[np.bool_]:
+    """Track/bearing pairs that may pass a NIS gate ``gate`` of `bearing_innovation` (n,).
+
+    A conservative bound from per-track scalars, with no 6x6 algebra: the NIS is at least the
+    azimuth part ``res_az^2 / S_az``. The retrodicted position is within ``|v| |delta| + (1 +
+    |delta|) tr(Q) |g|`` of the state's (``delta`` the emission offset), so the azimuth residual
+    is at least the one to the state's position minus that shift's angle; ``S_az`` is at most
+    ``sigma_az^2 + lambda / r_h^2 * (1 + |v| / (c - |v|))^2`` with ``lambda`` bounding the
+    retrodicted position covariance from its traces (``(sqrt(tr P_pp) + |delta| sqrt(tr
+    P_vv))^2`` plus the retrodiction's Q terms bounded by the record's norms) and ``r_h`` the
+    smallest horizontal range the shift allows. Pairs the bound cannot decide (near the sensor,
+    fast tracks) are kept; a safety factor of 1.5 on ``S_az`` covers rounding.
+
+    Args:
+        pos, vel: (n, 3) track position (m) and velocity (m/s) at ``t_state`` (n,) s.
+        pos_var, vel_var: (n,) traces of the position and velocity covariance blocks.
+        norms: `record_norms` of the tracks' update records, each (n,).
+        bearings: the n bearings (row i pairs with track i).
+        q: CV process noise density, m^2/s^3 (scalar or (n,)).
+        gate: the largest NIS threshold that will be applied.
+    """
+    g_norm, M_norm, A_norm = norms
+    c = bearings.speed_of_sound
+    delta = emission_offset(pos, vel, t_state, bearings.time, bearings.origin, c)
+    ad = np.abs(delta)
+    trQ = np.asarray(q) * (ad**3 + 3.0 * ad)
+    speed = np.sqrt(np.einsum("ni,ni->n", vel, vel))
+    shift = speed * ad + (1.0 + ad) * trQ * g_norm
+    extra = trQ * (2.0 + trQ * M_norm + 2.0 * A_norm)
+    lam = (np.sqrt(pos_var) + ad * np.sqrt(vel_var)) ** 2 + (1.0 + ad**2) * extra
+    d = pos - bearings.origin
+    R = bearings.rotation
+    east = np.einsum("ni,ni->n", R[:, 0, :], d)
+    north = np.einsum("ni,ni->n", R[:, 1, :], d)
+    r_h = np.hypot(east, north)
+    r_low = r_h - shift
+    finite_c = np.isfinite(c)
+    cf = np.where(finite_c, c, 1.0)
+    je = np.where(finite_c, 1.0 + speed / np.maximum(cf - speed, 1e-9), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_az = bearings.sigma_az**2 + lam * (je / r_low) ** 2
+        ang_shift = np.arcsin(np.clip(shift / r_h, 0.0, 1.0))
+        res = np.abs((bearings.az - np.arctan2(east, north) + np.pi) % (2.0 * np.pi) - np.pi)
+        miss = np.maximum(res - ang_shift, 0.0)
+        reject = miss**2 > 1.5 * gate * s_az
+    undecided = (r_low <= 50.0) | (finite_c & (speed >= 0.5 * cf))
+    return np.asarray(~reject | undecided, dtype=bool)

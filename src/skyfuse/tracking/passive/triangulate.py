@@ -262,9 +262,9 @@ def intersect_ray_pairs(
 
 
 def ray_pair_screen(
-    origin: F64,
-    direction: F64,
-    up: F64,
+    az: F64,
+    baseline_az: F64,
+    baseline_m: F64,
     half_width: F64,
     reach: F64,
     *,
@@ -273,18 +273,21 @@ def ray_pair_screen(
     """Necessary condition for two bearing rays to have a common point in front of both
     sensors within their reach: a cheap, conservative pre-screen before `intersect_ray_pairs`.
 
-    Works in the horizontal plane at the first sensor (``up``). Each ray is widened to a wedge
-    of half-angle ``half_width`` (its angular gate plus slack) truncated at ``reach``; a pair
-    passes when (a) the two wedges cross on the same side of the baseline (``theta1 + theta2
-    < pi`` for some angles in the wedges), or either ray passes within ``near_m`` of the other
-    sensor (a fix on top of a sensor has no meaningful bearing from it), and (b) each wedge
-    reaches the other sensor's reach disc. Slant ranges are at least horizontal ones, so a pair
-    rejected here has no least-squares fix that passes the angle, "in front" and range tests.
+    Each sensor sees the other along the baseline: ``baseline_az[:, 0]`` is the azimuth of
+    sensor 2 in sensor 1's local frame, ``baseline_az[:, 1]`` that of sensor 1 in sensor 2's
+    (precomputed per sensor pair, so a pair of bearings costs a few scalar operations). Each
+    ray is widened to a wedge of half-angle ``half_width`` (its angular gate plus slack)
+    truncated at ``reach``; a pair passes when (a) the two wedges head to the same side of the
+    baseline with ``phi1 + phi2 < pi`` for some angles in the wedges (they cross in front of
+    both), or either ray passes within ``near_m`` of the other sensor (a fix on top of a sensor
+    has no meaningful bearing from it), and (b) each wedge comes within the other sensor's
+    reach. Slant ranges are at least horizontal ones, so a pair rejected here has no point
+    within reach, in front of both sensors and within both angular gates.
 
     Args:
-        origin: (G, 2, 3) sensor positions, working frame, m.
-        direction: (G, 2, 3) unit line-of-sight vectors, working frame.
-        up: (G, 3) local up unit vector at the first sensor.
+        az: (G, 2) azimuths of the two bearings, each in its own sensor's local frame, rad.
+        baseline_az: (G, 2) azimuth of the other sensor from each sensor, rad.
+        baseline_m: (G,) horizontal sensor separation, m (the smaller of the two local ones).
         half_width: (G, 2) wedge half-angles, radians.
         reach: (G, 2) horizontal reach of each sensor, m.
         near_m: distance from a sensor within which any crossing angle is accepted, m.
@@ -292,21 +295,15 @@ def ray_pair_screen(
     Returns:
         (G,) True where the pair may intersect.
     """
-    base = origin[:, 1] - origin[:, 0]
-    base -= (base * up).sum(axis=1)[:, None] * up
-    D = np.sqrt((base * base).sum(axis=1))
-    e1 = base / np.maximum(D, 1e-9)[:, None]
-    e2 = np.cross(up, e1)
-    c1, s1 = (direction[:, 0] * e1).sum(axis=1), (direction[:, 0] * e2).sum(axis=1)
-    c2, s2 = (direction[:, 1] * e1).sum(axis=1), (direction[:, 1] * e2).sum(axis=1)
-    # Ray 1's angle from the baseline o1 -> o2 (counter-clockwise) and ray 2's from o2 -> o1
-    # (clockwise): both positive when the rays head to the same side.
-    th1 = np.arctan2(s1, c1)
-    th2 = np.arctan2(s2, -c2)
+    # Ray 1's angle from the baseline o1 -> o2 and ray 2's from o2 -> o1, in mirrored senses:
+    # same sign when the rays head to the same side of the baseline.
+    th1 = (az[:, 0] - baseline_az[:, 0] + np.pi) % (2.0 * np.pi) - np.pi
+    th2 = (baseline_az[:, 1] - az[:, 1] + np.pi) % (2.0 * np.pi) - np.pi
     d1, d2 = half_width[:, 0], half_width[:, 1]
     lo1, hi1, lo2, hi2 = th1 - d1, th1 + d1, th2 - d2, th2 + d2
     left = (hi1 > 0) & (hi2 > 0) & (np.maximum(lo1, 0.0) + np.maximum(lo2, 0.0) < np.pi)
     right = (lo1 < 0) & (lo2 < 0) & (np.maximum(-hi1, 0.0) + np.maximum(-hi2, 0.0) < np.pi)
+    D = baseline_m
     near_angle = near_m / np.maximum(D, 1e-9)
     near = (np.abs(th1) <= d1 + near_angle) | (np.abs(th2) <= d2 + near_angle)
     near |= near_m >= D
@@ -314,6 +311,23 @@ def ray_pair_screen(
     reaches = _sector_reaches(th1, d1, D, reach[:, 0], reach[:, 1])
     reaches &= _sector_reaches(th2, d2, D, reach[:, 1], reach[:, 0])
     return np.asarray(cross & reaches, dtype=bool)
+
+
+def baseline_geometry(
+    origin: F64, rotation: F64, other: F64, other_rotation: F64
+) -> tuple[F64, F64]:
+    """Baselines of sensor pairs for `ray_pair_screen`: (azimuth of the other sensor in each
+    sensor's local frame, shape (E, 2), rad; horizontal separation (E,), m, the smaller of the
+    two local ones). ``origin``/``other`` (E, 3) working-frame positions, ``rotation``/
+    ``other_rotation`` (E, 3, 3) working frame -> local ENU."""
+    d = other - origin
+    fwd = np.einsum("eij,ej->ei", rotation, d)
+    back = np.einsum("eij,ej->ei", other_rotation, -d)
+    az = np.stack(
+        [np.arctan2(fwd[:, 0], fwd[:, 1]), np.arctan2(back[:, 0], back[:, 1])], axis=1
+    ) % (2.0 * np.pi)
+    dist = np.minimum(np.hypot(fwd[:, 0], fwd[:, 1]), np.hypot(back[:, 0], back[:, 1]))
+    return np.asarray(az, dtype=np.float64), np.asarray(dist, dtype=np.float64)
 
 
 def _sector_reaches(th: F64, half: F64, D: F64, r_own: F64, r_other: F64) -> BOOL:
