@@ -430,21 +430,18 @@ class BearingTracker:
         near = tree.query_ball_point(self.sensors.catalog.position[sensors], reach)
         counts = np.array([len(a) for a in near], dtype=np.intp)
         flat = np.fromiter((i for a in near for i in a), dtype=np.intp, count=int(counts.sum()))
-        # Expand: every bearing of sensor j pairs with the tracks near sensor j.
+        # Expand: every bearing of sensor j pairs with the tracks near sensor j (bearing-major,
+        # tracks in tree order), with repeat/cumsum instead of a loop over sensors.
         starts = np.concatenate(([0], np.cumsum(counts)))
-        order = np.argsort(inverse, kind="stable")
-        per_sensor = np.bincount(inverse, minlength=sensors.size)
-        b_rows: list[NDArray[np.intp]] = []
-        t_rows: list[NDArray[np.intp]] = []
-        b_start = np.concatenate(([0], np.cumsum(per_sensor)))
-        for j in np.flatnonzero((counts > 0) & (per_sensor > 0)):
-            bs = order[b_start[j] : b_start[j + 1]]
-            ts = flat[starts[j] : starts[j + 1]]
-            b_rows.append(np.repeat(bs, ts.size))
-            t_rows.append(np.tile(ts, bs.size))
-        if not b_rows:
+        order = np.argsort(inverse, kind="stable").astype(np.intp)
+        per_bearing = counts[inverse[order]]
+        total = int(per_bearing.sum())
+        if total == 0:
             return np.zeros(0, np.intp), np.zeros(0, np.intp)
-        return np.concatenate(t_rows), np.concatenate(b_rows)
+        b_rows = np.repeat(order, per_bearing)
+        off = np.arange(total) - np.repeat(np.cumsum(per_bearing) - per_bearing, per_bearing)
+        t_rows = flat[np.repeat(starts[inverse[order]], per_bearing) + off]
+        return t_rows.astype(np.intp), b_rows.astype(np.intp)
 
     def _gate_pairs(
         self, ti: NDArray[np.intp], bi: NDArray[np.intp], bearings: Bearings

@@ -205,22 +205,25 @@ def intersect_ray_pairs(
     r = np.full((G, 2), initial_range_m)
     ii = (0, 1, 2, 0, 0, 1)
     jj = (0, 1, 2, 1, 2, 2)
+    # Per constraint row (2 azimuth, 2 elevation): the six distinct entries of n n' and the
+    # three of n (n . o); one weighted sum over the rows gives N and the rhs each pass.
+    normals = np.concatenate([n_az, n_el], axis=1)  # (G, 4, 3)
+    proj = np.concatenate([p_az, p_el], axis=1)  # (G, 4)
+    terms = np.concatenate(
+        [normals[..., ii] * normals[..., jj], normals * proj[..., None]], axis=2
+    )  # (G, 4, 9)
+    prior = np.concatenate(
+        [w_h * up[:, ii] * up[:, jj], (w_h * b_h)[:, None] * up], axis=1
+    )  # (G, 9)
     x = np.zeros((G, 3))
     inv_cols: list[F64] = []
     w_a = w_e = np.zeros((G, 2))
     for _ in range(iterations):
         w_a = 1.0 / (sa * np.maximum(r_h, MIN_RANGE_M)) ** 2
         w_e = np.where(has_el, 1.0 / (se * np.maximum(r, MIN_RANGE_M)) ** 2, 0.0)
-        # Six distinct entries of N (xx, yy, zz, xy, xz, yz) and the rhs, as (G,) columns.
-        Nc = [
-            (w_a * n_az[..., i] * n_az[..., j] + w_e * n_el[..., i] * n_el[..., j]).sum(axis=1)
-            + w_h * up[:, i] * up[:, j]
-            for i, j in zip(ii, jj, strict=True)
-        ]
-        rhs = ((w_a * p_az)[..., None] * n_az + (w_e * p_el)[..., None] * n_el).sum(axis=1) + (
-            w_h * b_h
-        )[:, None] * up
-        a, b, c, d, f, g = Nc[0], Nc[1], Nc[2], Nc[3], Nc[4], Nc[5]
+        sums = np.einsum("gk,gkm->gm", np.concatenate([w_a, w_e], axis=1), terms) + prior
+        a, b, c, d, f, g = (sums[:, m] for m in range(6))
+        rhs = sums[:, 6:]
         # Adjugate of the symmetric [[a d f] [d b g] [f g c]].
         A00 = b * c - g * g
         A11 = a * c - f * f
