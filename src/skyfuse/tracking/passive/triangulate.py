@@ -310,10 +310,13 @@ def ray_pair_screen(
     near_angle = near_m / np.maximum(D, 1e-9)
     near = (np.abs(th1) <= d1 + near_angle) | (np.abs(th2) <= d2 + near_angle)
     near |= near_m >= D
-    cross = left | right | near
-    reaches = _sector_reaches(th1, d1, D, reach[:, 0], reach[:, 1])
-    reaches &= _sector_reaches(th2, d2, D, reach[:, 1], reach[:, 0])
-    return np.asarray(cross & reaches, dtype=bool)
+    ok = left | right | near
+    # Reach test only where the wedges cross (most clutter pairs do not).
+    c = np.flatnonzero(ok)
+    reaches = _sector_reaches(th1[c], d1[c], D[c], reach[c, 0], reach[c, 1])
+    reaches &= _sector_reaches(th2[c], d2[c], D[c], reach[c, 1], reach[c, 0])
+    ok[c] = reaches
+    return np.asarray(ok, dtype=bool)
 
 
 def baseline_geometry(
