@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from passive_synth import acoustic_grid, acoustic_reports, raid
 
+import skyfuse.tracking.passive.initiate as initiate
 from skyfuse.scenario.catalog import SensorCatalog
 from skyfuse.tracking.passive.bearings import BearingSensors, bearings_from_reports
 from skyfuse.tracking.passive.initiate import BearingTracker
 
 
-def test_prescreen_keeps_every_gated_pair() -> None:
+def test_prescreen_keeps_every_gated_pair(monkeypatch: pytest.MonkeyPatch) -> None:
     """A raid over a 4x4 grid with heavy clutter (1 false bearing per array per second):
     at every step the pre-screened gate equals the full gate on all (track, bearing) pairs,
     and the pre-screen decides a good share of them."""
+    monkeypatch.setattr(initiate, "PRESCREEN_MIN_PAIRS", 0)
     sensors = acoustic_grid(4, 4, 3000.0)
     cat = SensorCatalog.build(sensors)
     drones = raid(6, start=(-1500.0, 4500.0), heading_deg=90.0, spacing=400.0, seed=3)

@@ -63,6 +63,9 @@ ACOUSTIC = int(SensorKind.ACOUSTIC)
 N_SLOTS = 8
 """Distinct sensors whose hits are counted per candidate (more are folded into the last slot)."""
 RF_DF = int(SensorKind.RF_DF)
+PRESCREEN_MIN_PAIRS = 2048
+"""Below this many (track, bearing) pairs the gate skips its pre-screen (same result; the
+screen's own cost only pays off on many pairs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +456,8 @@ class BearingTracker:
         scalars (`oosm.bearing_gate_prescreen`); only the survivors get the full retrodicted
         innovation (6x6 algebra), with the same result as gating every pair."""
         tr = self.tracks
+        if ti.size < PRESCREEN_MIN_PAIRS:
+            return self._gate_pairs_full(ti, bi, bearings)
         pos_var = np.einsum("nii->n", tr.P[:, :3, :3])
         vel_var = np.einsum("nii->n", tr.P[:, 3:, 3:])
         norms = record_norms(tr.record(np.arange(len(tr))))
