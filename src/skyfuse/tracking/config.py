@@ -75,6 +75,12 @@ class TrackerConfig:
             covariances; velocities within ``formation_velocity_chi2``): the shown track keeps
             its identity and takes the new state (`Tracker._handover`; a target turning harder
             than the motion model leaves its gate and its plots start a new track). 0 disables.
+            The shown track must be the new one's nearest agreeing shown track.
+            n100-r3: 13 -> 6 ID switches, n1000-r3: 81 -> 42, raid-10x100: 133 -> 136 (GOSPA
+            2879 -> 2869).
+        handover_window_s: the shown track may still have been updated up to this long (s)
+            after the new track's birth (0: not at all; n1000-r3 58 ID switches at 0, 47 at
+            0.5 s, 42 at 1 s, 34 without limit but raid-10x100 GOSPA +1 %).
         max_new_tracks_per_batch, max_tracks: caps against floods (counted in `TrackerStats`).
         sensor_mask_window_s: a kind's bit stays in `sensor_mask` this long after its update.
     """
@@ -113,6 +119,7 @@ class TrackerConfig:
     merge_radius_m: float = 15.0
     merge_chi2: float = 16.8
     handover_chi2: float = 16.0
+    handover_window_s: float = 1.0
     max_new_tracks_per_batch: int = 5000
     max_tracks: int = 50_000
     sensor_mask_window_s: float = 10.0
@@ -156,6 +163,10 @@ class TrackerConfig:
             raise ValueError(
                 "TrackerConfig.ambiguity_inflation must be >= 0 (0 disables), "
                 f"got {self.ambiguity_inflation!r}"
+            )
+        if not self.handover_window_s >= 0.0:
+            raise ValueError(
+                f"TrackerConfig.handover_window_s must be >= 0, got {self.handover_window_s!r}"
             )
         if not self.handover_chi2 >= 0.0:
             raise ValueError(

@@ -1044,46 +1044,48 @@ class Tracker:
         A target that turns harder than the motion model expects leaves its track's gate; its
         plots then start a new track, which confirms while the old one, missing, is still shown.
         A new track ``b`` (slots ``new``) replaces a shown track ``a`` (slots ``shown``) when
-        ``a`` has not been updated since ``b`` was born (``b`` took the plots ``a`` lost),
-        their positions agree within ``handover_chi2`` (Mahalanobis, 3 dof, summed position
-        covariances, within ``max_gate_radius_m``) and their velocities within
-        ``formation_velocity_chi2``. ``a`` keeps its identity, status and history and takes
-        ``b``'s state, mode probabilities and score (on top of its best score); pairs are
-        taken in order of position distance, one to one. Returns the slots of the replaced
-        new tracks (to delete; they were never shown).
+        ``a`` is the nearest shown track to ``b`` (Mahalanobis on positions, 3 dof, summed
+        position covariances) among those whose positions agree within ``handover_chi2``
+        (and ``max_gate_radius_m``) and whose velocities agree within
+        ``formation_velocity_chi2``, and ``a`` was last updated before ``b`` and less than
+        ``handover_window_s`` after ``b`` was born (it misses the plots ``b`` takes; in a
+        formation a live neighbour nearer to ``b`` vetoes the handover). ``a`` keeps its
+        identity, status and history and takes ``b``'s state, mode probabilities and score (on
+        top of its best score); one to one, nearest pairs first. Returns the slots of the
+        replaced new tracks (to delete; they were never shown).
         """
         c = self.config
         if c.handover_chi2 <= 0.0 or new.size == 0 or shown.size == 0:
             return np.zeros(0, np.intp)
-        lost = shown[self.last_update_time[shown] < self.time]
-        if lost.size == 0:
+        if not (self.last_update_time[shown] < self.time).any():
             return np.zeros(0, np.intp)
-        var_a = np.trace(self.P[lost, :3, :3], axis1=1, axis2=2)
+        var_a = np.trace(self.P[shown, :3, :3], axis1=1, axis2=2)
         var_b = float(np.trace(self.P[new, :3, :3], axis1=1, axis2=2).max())
         radius = np.minimum(
             np.sqrt(c.handover_chi2 * (var_a + var_b)), c.max_gate_radius_m
         )  # Mahalanobis bound: d2 >= |d|^2 / trace(S)
-        ia, ib = spatial_gate(self.x[lost, :3], radius, self.x[new, :3], c.max_pairs_per_batch)
+        ia, ib = spatial_gate(self.x[shown, :3], radius, self.x[new, :3], c.max_pairs_per_batch)
         if ia.size == 0:
             return np.zeros(0, np.intp)
-        a, b = lost[ia], new[ib]
+        a, b = shown[ia], new[ib]
         d2 = mahalanobis2(self.x[a, :3] - self.x[b, :3], self.P[a, :3, :3] + self.P[b, :3, :3])
         dv2 = mahalanobis2(self.x[a, 3:] - self.x[b, 3:], self.P[a, 3:, 3:] + self.P[b, 3:, 3:])
-        ok = (
-            (self.last_update_time[a] < self.first_time[b])
-            & (d2 < c.handover_chi2)
-            & (dv2 <= c.formation_velocity_chi2)
-        )
+        ok = (d2 < c.handover_chi2) & (dv2 <= c.formation_velocity_chi2)
         a, b, d2 = a[ok], b[ok], d2[ok]
-        if a.size == 0:
-            return np.zeros(0, np.intp)
+        # Each new track's nearest agreeing shown track, kept only if that one is missing now.
         order = np.argsort(d2, kind="stable")
         a, b = a[order], b[order]
         _, first_b = np.unique(b, return_index=True)
         first_b = np.sort(first_b)
         a, b = a[first_b], b[first_b]
+        lost = self.last_update_time[a] < np.minimum(
+            self.last_update_time[b], self.first_time[b] + c.handover_window_s
+        )
+        a, b = a[lost], b[lost]
         _, first_a = np.unique(a, return_index=True)
         a, b = a[first_a], b[first_a]
+        if a.size == 0:
+            return np.zeros(0, np.intp)
         for name in ("xm", "Pm", "mu", "x", "P", "last_update_time", "up", "up_at"):
             arr = getattr(self, name)
             arr[a] = arr[b]
