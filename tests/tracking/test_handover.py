@@ -49,7 +49,8 @@ def test_new_track_confirmed_near_a_lost_track_continues_its_identity() -> None:
     assert tr.last_update_time[s] == 10.0
     assert tr.n_updates[s] == 32
     assert tr.score[s] == tr.max_score[s] == 72.0  # best score plus the new track's
-    assert tr.stats.merged == 1
+    assert tr.stats.handed_over == 1
+    assert tr.stats.merged == 0
 
 
 def test_no_handover_when_the_old_track_was_updated_since_or_is_far() -> None:

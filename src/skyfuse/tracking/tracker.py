@@ -20,7 +20,9 @@ One step, per batch time t:
    leftover plots (one-point). Sensors of one batch that gate a common track, or whose plots
    are close enough for one to start a track the other would gate, go in successive rounds
    in sensor order, so the result equals updating sensor after sensor (`Tracker._update`);
-3. manage: confirm on the track score (log-likelihood ratio), coast, delete, merge duplicates.
+3. manage: confirm on the track score (log-likelihood ratio), hand a newly confirmed track
+   over to the missing shown track it replaces (`Tracker._handover`), coast, delete, merge
+   duplicates.
 
 Seams for other sensor kinds (`skyfuse.tracking.passive`): the ``models`` registry
 (kind -> `MeasurementModel`); `TrackerHooks.on_unassociated` receives leftover reports of kinds
@@ -108,6 +110,7 @@ class TrackerStats:
     initiated: int = 0
     deleted: int = 0
     merged: int = 0
+    handed_over: int = 0
     capped_initiations: int = 0
     nis_sum: float = 0.0
     nis_count: int = 0
@@ -1031,7 +1034,8 @@ class Tracker:
         )
         dead_slots = idx[dead]
         merged = self._duplicates(idx[~dead])
-        self.stats.merged += int(merged.size) + int(handed.size)
+        self.stats.merged += int(merged.size)
+        self.stats.handed_over += int(handed.size)
         gone = np.concatenate([dead_slots, merged, handed])
         ids: I64 = self.track_id[gone].copy()
         self.alive[gone] = False
