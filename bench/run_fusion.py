@@ -225,10 +225,10 @@ def pct(x: float | None) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{100.0 * x:.0f}%"
 
 
-def covered_cell(r: AcousticRow) -> str:
+def covered_cell(tracked: int, covered: int) -> str:
     """``tracked/covered (share)`` of the drones within range of >= 2 arrays for 20 s."""
-    share = f" ({pct(r.covered_tracked / r.covered)})" if r.covered else ""
-    return f"{r.covered_tracked}/{r.covered}{share}"
+    share = f" ({pct(tracked / covered)})" if covered else ""
+    return f"{tracked}/{covered}{share}"
 
 
 def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
@@ -237,6 +237,7 @@ def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
     cols = (
         "run", "arrays", "drones", "GOSPA (loc/miss/false) m", "m/target", "tracked 100/200 m",
         "audible->track s med/p90", "heard / never", "ghosts / ids", "≥2 arrays 20 s: tracked",
+        "≥2 arrays ≤2 km 20 s: tracked",
         "x RT", "note",
     )  # fmt: skip
     for c in cols:
@@ -252,7 +253,8 @@ def acoustic_table(rows: Sequence[AcousticRow]) -> Table:
             f"{num(r.audible_to_track_median_s, 1)}/{num(r.audible_to_track_p90_s, 1)}",
             f"{r.heard} / {r.never_tracked_heard}",
             f"{r.ghosts} / {r.track_ids}",
-            covered_cell(r),
+            covered_cell(r.covered_tracked, r.covered),
+            covered_cell(r.covered_2km_tracked, r.covered_2km),
             num(r.stats.x_real_time, 0) if r.stats else "-",
             f"error: {r.error}" if r.error else "",
         )  # fmt: skip

@@ -140,6 +140,9 @@ def test_acoustic_coverage_needs_two_arrays_in_range(short_mixed: Path) -> None:
     targets = set(read_ground_truth(short_mixed).truth.target_id.tolist())
     assert set(two.tolist()) <= set(one.tolist()) <= targets
     assert acoustic_coverage(short_mixed, min_arrays=2, min_span_s=1e6).size == 0
+    near = acoustic_coverage(short_mixed, min_arrays=1, min_span_s=5.0, range_cap_m=2_000.0)
+    assert set(near.tolist()) <= set(one.tolist())
+    assert acoustic_coverage(short_mixed, min_arrays=1, min_span_s=5.0, range_cap_m=0.0).size == 0
 
 
 def test_ghost_tracks_are_tracks_paired_with_no_target(
