@@ -70,3 +70,17 @@ def test_handover_chi2_must_not_be_negative() -> None:
         assert "handover_chi2" in str(e)
     else:
         raise AssertionError("negative handover_chi2 accepted")
+
+
+def test_delete_tracks_frees_slots_once_and_returns_ids() -> None:
+    """`Tracker.delete_tracks`: each live slot deleted once, ids in the given order, dead slots
+    ignored, deletions counted, and the freed slots no longer live."""
+    tr = _lost_and_new(40.0, 9.0, TrackerConfig())
+    slots = tr.live()
+    assert slots.size == 2
+    before = tr.stats.deleted
+    ids = tr.delete_tracks(np.array([slots[1], slots[0], slots[1]]))
+    assert ids.tolist() == [int(tr.track_id[slots[1]]), int(tr.track_id[slots[0]])]
+    assert tr.live().size == 0
+    assert tr.stats.deleted == before + 2
+    assert tr.delete_tracks(slots).size == 0  # already deleted: nothing more

@@ -1037,9 +1037,19 @@ class Tracker:
         self.stats.merged += int(merged.size)
         self.stats.handed_over += int(handed.size)
         gone = np.concatenate([dead_slots, merged, handed])
-        ids: I64 = self.track_id[gone].copy()
-        self.alive[gone] = False
-        self.stats.deleted += int(gone.size)
+        return self.delete_tracks(gone)
+
+    def delete_tracks(self, slots: IDX) -> I64:
+        """Delete the live tracks in ``slots`` (their slots become free for reuse) and return
+        their track ids. For stages beside the tracker that judge a track lost on evidence the
+        tracker does not score (e.g. passive fusion's implausible bearings-only tracks)."""
+        slots = np.asarray(slots, dtype=np.intp)
+        _, first = np.unique(slots, return_index=True)  # each slot once, in the given order
+        slots = slots[np.sort(first)]
+        slots = slots[self.alive[slots]]
+        ids: I64 = self.track_id[slots].copy()
+        self.alive[slots] = False
+        self.stats.deleted += int(slots.size)
         return ids
 
     def _handover(self, new: IDX, shown: IDX) -> IDX:

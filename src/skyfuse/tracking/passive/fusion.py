@@ -228,9 +228,7 @@ class PassiveFusion:
         v_h = v - np.sum(v * up, axis=1)[:, None] * up
         fast = np.linalg.norm(v_h, axis=1) > self.passive_max_speed_mps
         lost = horizontal_major_sigma(tr.P[live, :3, :3], up) > self.passive_max_sigma_m
-        gone = live[fast | lost]
-        tr.alive[gone] = False
-        return np.asarray(tr.track_id[gone], dtype=np.int64)
+        return tr.delete_tracks(live[fast | lost])
 
     def _emitter_explained(self, b: Bearings) -> NDArray[np.bool_]:
         """RF-DF bearings that point at a located static emitter on their carrier.
@@ -310,9 +308,7 @@ class PassiveFusion:
             return np.zeros(0, np.int64)
         key_a = (~po_a) * 1e12 + tr.n_updates[a] * 1e3 - tr.first_time[a] * 1e-3
         key_b = (~po_b) * 1e12 + tr.n_updates[b] * 1e3 - tr.first_time[b] * 1e-3
-        gone = np.unique(np.where(key_a >= key_b, b, a))
-        tr.alive[gone] = False
-        return np.asarray(tr.track_id[gone], dtype=np.int64)
+        return tr.delete_tracks(np.where(key_a >= key_b, b, a))
 
     def _unexplained(self, emitters: Emitters) -> Emitters:
         """Emitters not explained by a live track (a hovering drone's own datalink is that
