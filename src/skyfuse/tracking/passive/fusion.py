@@ -80,6 +80,9 @@ class PassiveStats:
     late_skipped_kind: dict[str, int] = field(default_factory=dict)
     coop_held: int = 0
     direct_used: int = 0
+    seed_shed: int = 0
+    """Bearings of flooding sensors not used to seed tracks (`InitiatorConfig`'s
+    ``max_seed_bearings_per_sensor``)."""
 
 
 class PassiveFusion:
@@ -374,6 +377,7 @@ class PassiveFusion:
             return
         self.stats.leftovers += len(b)
         births = self.initiator.process(b)
+        self.stats.seed_shed = self.initiator.shed_bearings
         if len(births) == 0:
             return
         dt = tracker.time - births.time

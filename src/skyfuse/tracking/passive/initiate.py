@@ -105,6 +105,10 @@ class InitiatorConfig:
         merge_radius_m, merge_chi2: candidates closer than the radius whose 6-D states agree
             (chi-square on the summed covariances, 16.8 = 99% at 6 dof) are one target and
             merged (`BearingTracker._merge_duplicates`).
+        max_seed_bearings_per_sensor: at most this many of one sensor's unexplained bearings
+            of a batch may seed candidates (a flooding sensor: the rest are shed and counted in
+            `BearingTracker.shed_bearings`; updates of existing tracks are not capped). An
+            array hears one bearing per target a report interval, so this binds only on floods.
     """
 
     q: float = 2.0
@@ -133,6 +137,7 @@ class InitiatorConfig:
     merge_radius_m: float = 1000.0
     merge_chi2: float = 16.8
     track_timeout_s: float = 8.0
+    max_seed_bearings_per_sensor: int = 32
     reach_margin_m: float = 500.0
 
 
@@ -238,6 +243,20 @@ class _TrackArrays:
         )
 
 
+def first_per_group(group: NDArray[np.integer], cap: int) -> BOOL:
+    """Mask keeping the first ``cap`` elements of each group value, in their given order."""
+    n = group.size
+    if n <= cap:
+        return np.ones(n, bool)
+    order = np.argsort(group, kind="stable")
+    g = group[order]
+    start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(n) - np.repeat(start, np.diff(np.r_[start, n]))
+    keep = np.zeros(n, bool)
+    keep[order] = rank < cap
+    return keep
+
+
 def _popcount(bits: NDArray[np.uint64]) -> NDArray[np.int64]:
     """Number of set bits of each uint64."""
     b = bits.copy()
@@ -321,6 +340,8 @@ class BearingTracker:
         self.time = -np.inf
         self.assoc_det: list[I64] = []
         self.assoc_track: list[I64] = []
+        self.shed_bearings = 0
+        """Unexplained bearings not used for seeding (``max_seed_bearings_per_sensor``)."""
         cat = sensors.catalog
         self._reach = np.where(np.isfinite(sensors.max_range), sensors.max_range, 1e5)
         bearing_kinds = [int(k) for k in (SensorKind.ACOUSTIC, SensorKind.RF_DF, SensorKind.EO_IR)]
@@ -373,7 +394,10 @@ class BearingTracker:
         self.time = now
         self._expire(now)
         leftover = self._update_tracks(bearings)
-        self._seed(bearings.take(leftover), now)
+        fresh = bearings.take(leftover)
+        keep = first_per_group(fresh.sensor, self.cfg.max_seed_bearings_per_sensor)
+        self.shed_bearings += int(keep.size - int(keep.sum()))
+        self._seed(fresh.take(keep), now)
         self._merge_duplicates(now)
         return self._confirm(now)
 
