@@ -23,6 +23,7 @@ from typing import Final
 import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from bench.cases import CASES, DEFAULT_CACHE, BenchCase, scenario_folder, select_cases
 from bench.measure import RunStats
@@ -37,6 +38,7 @@ from bench.report import (
     write_results,
 )
 from bench.score import Score, cut_scenario, score_run
+from bench.worker import TRACKERS
 from skyfuse.core.errors import InputError
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
@@ -237,9 +239,37 @@ def _score(
     return score, extra
 
 
+def speedup_table(results: BenchResults) -> Table | None:
+    """Stone Soup's mean tracking time per batch over Skyfuse's (tracker alone and the whole
+    default pipeline), per case run by Stone Soup and at least one Skyfuse runner."""
+    by_case: dict[str, dict[str, float]] = {}
+    for row in results.rows:
+        if row.stats is None or row.window or row.error:
+            continue
+        by_case.setdefault(row.scenario, {})[row.tracker] = row.stats.batch_ms_mean
+    table = Table(title="Speed-up over Stone Soup (mean ms per batch; x = Stone Soup / Skyfuse)")
+    for col in ("scenario", "stonesoup ms", "skyfuse ms", "x", "pipeline ms", "x"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    n = 0
+    for case, ms in by_case.items():
+        ss = ms.get("stonesoup")
+        if ss is None:
+            continue
+        cells = [case, f"{ss:.1f}"]
+        for name in ("skyfuse", "pipeline"):
+            own = ms.get(name)
+            cells += ["-", "-"] if own is None else [f"{own:.1f}", f"{ss / max(own, 1e-9):.1f}"]
+        table.add_row(*cells)
+        n += 1
+    return table if n else None
+
+
 def print_results(console: Console, results: BenchResults) -> None:
     """The results table, then the memory-over-time table when a run lasted 30 min or more."""
     console.print(results_table(results))
+    speed = speedup_table(results)
+    if speed is not None:
+        console.print(speed)
     mem = memory_table(results)
     if mem is not None:
         console.print(mem)
@@ -274,9 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--trackers",
         nargs="+",
-        default=["skyfuse", "stonesoup"],
-        choices=["skyfuse", "stonesoup"],
-        help="trackers to run",
+        default=list(TRACKERS),
+        choices=list(TRACKERS),
+        help="trackers to run: skyfuse (the tracker), pipeline (the default pipeline: passive "
+        "fusion, learned classifier, threats, alerts), stonesoup",
     )
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="scenario/run cache")
     ap.add_argument(
@@ -302,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         budget = QUICK_SS_BUDGET_S if a.quick else DEFAULT_SS_BUDGET_S
     if budget <= 0:
         budget = None
-    trackers = [t for t in ("skyfuse", "stonesoup") if t in a.trackers]
+    trackers = [t for t in TRACKERS if t in a.trackers]
     created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows: list[ResultRow] = []
     with Progress(

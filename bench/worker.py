@@ -36,17 +36,25 @@ from bench.measure import (
 from bench.tracks import BenchTracker, open_tracks, write_picture
 from skyfuse.scenario import read_tracker_inputs
 from skyfuse.scenario.catalog import SensorCatalog
+from skyfuse.scenario.model import Context
 
-TRACKERS = ("skyfuse", "stonesoup")
+TRACKERS = ("skyfuse", "pipeline", "stonesoup")
 
 
-def make_tracker(name: str, catalog: SensorCatalog, *, kd_tree: bool) -> BenchTracker[Any]:
+def make_tracker(
+    name: str, catalog: SensorCatalog, *, kd_tree: bool, context: Context | None = None
+) -> BenchTracker[Any]:
     """The runner for tracker ``name`` (`TRACKERS`); ``kd_tree`` selects Stone Soup's kd-tree
-    pre-selection. Imports lazily so each worker loads only its own tracker."""
+    pre-selection; ``context`` (sites, borders) feeds the whole pipeline's threat stage.
+    Imports lazily so each worker loads only its own tracker."""
     if name == "skyfuse":
         from bench.skyfuse_tracker import SkyfuseRunner
 
         return SkyfuseRunner(catalog)
+    if name == "pipeline":
+        from bench.skyfuse_tracker import SkyfusePipelineRunner
+
+        return SkyfusePipelineRunner(catalog, context if context is not None else Context())
     if name == "stonesoup":
         from bench.stonesoup_tracker import StoneSoupConfig, StoneSoupRunner
 
@@ -67,7 +75,7 @@ def run(
     """Run one tracker over a scenario folder; write ``tracks.csv`` and ``stats.json`` into
     ``out_dir`` and return the stats."""
     inputs = read_tracker_inputs(scenario)
-    tracker = make_tracker(tracker_name, inputs.catalog, kd_tree=kd_tree)
+    tracker = make_tracker(tracker_name, inputs.catalog, kd_tree=kd_tree, context=inputs.context)
     out_dir.mkdir(parents=True, exist_ok=True)
     times_all = np.unique(inputs.reports.time)
     n_total = int(times_all.size)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 from bench.cases import BenchCase
+from bench.measure import RunStats
 from bench.report import BenchResults, ResultRow, host_info, write_results
-from bench.run import main, run_case, worker_command, worker_env
+from bench.run import main, run_case, speedup_table, worker_command, worker_env
 from bench.score import cut_scenario
 from rich.progress import Progress
 
@@ -48,6 +50,76 @@ def test_worker_runs_skyfuse_over_every_batch(short_radar_scenario: Path, tmp_pa
     assert "cxx" in tracks.extra
     saved = json.loads((tmp_path / "stats.json").read_text())
     assert saved["n_batches"] == 61
+
+
+def test_worker_runs_the_whole_pipeline_with_the_same_tracks(
+    short_radar_scenario: Path, tmp_path: Path
+) -> None:
+    """The pipeline runner times every stage; on radar plots its tracks are the tracker's."""
+    sky = worker.run("skyfuse", short_radar_scenario, tmp_path / "sky", rss_every_s=5.0)
+    pipe = worker.run("pipeline", short_radar_scenario, tmp_path / "pipe", rss_every_s=5.0)
+    assert pipe.n_batches == sky.n_batches == 61
+    assert pipe.variant == "gnn+learned"
+    a = read_tracks(tmp_path / "sky" / "tracks.csv")
+    b = read_tracks(tmp_path / "pipe" / "tracks.csv")
+    assert np.array_equal(a.track_id, b.track_id)
+    assert np.allclose(a.pos, b.pos)
+    assert "cxx" in b.extra
+
+
+_STATS = {
+    "variant": "",
+    "scenario": "",
+    "n_batches": 1,
+    "n_batches_total": 1,
+    "n_reports": 1,
+    "first_time_s": 0.0,
+    "last_time_s": 1.0,
+    "covered_s": 1.0,
+    "budget_s": None,
+    "budget_hit": False,
+    "tracking_s": 1.0,
+    "batch_ms_p95": 1.0,
+    "batch_ms_max": 1.0,
+    "x_real_time": 1.0,
+    "rss_start_mib": 1.0,
+    "rss_end_mib": 1.0,
+    "peak_rss_mib": 1.0,
+    "rss_samples": [],
+    "max_tracks": 1,
+}
+
+
+def test_speedup_table_divides_stone_soup_by_skyfuse() -> None:
+    def row(tracker: str, ms: float, window: str = "") -> ResultRow:
+        stats = msgspec.convert({**_STATS, "tracker": tracker, "batch_ms_mean": ms}, type=RunStats)
+        return ResultRow(
+            scenario="n100-r3",
+            tracker=tracker,
+            variant="",
+            folder="",
+            stats=stats,
+            score=None,
+            window=window,
+        )
+
+    res = BenchResults(
+        created_utc="2026-11-23T14:05:09+00:00",
+        label="only",
+        quick=False,
+        ss_budget_s=None,
+        host=host_info(),
+        rows=[
+            row("skyfuse", 2.0),
+            row("pipeline", 5.0),
+            row("stonesoup", 300.0),
+            row("skyfuse", 1.0, window="0-29 s"),
+        ],
+    )
+    table = speedup_table(res)
+    assert table is not None
+    cells = [list(col.cells) for col in table.columns]
+    assert [c[0] for c in cells] == ["n100-r3", "300.0", "2.0", "150.0", "5.0", "60.0"]
 
 
 def test_worker_rejects_an_unknown_tracker(short_radar_scenario: Path) -> None:
