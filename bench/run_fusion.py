@@ -66,6 +66,17 @@ COUNTRY_LOAD: Final[dict[str, Any]] = {
 }
 """Issue 4's load on the country preset: 1.7 false bearings per array per second over 10,000
 arrays and 100 clutter plots a scan over 30 radars, ~20,150 reports/s."""
+COUNTRY_2000_S: Final = 60.0
+COUNTRY_2000: Final[dict[str, Any]] = {
+    "attack_drones": 1200,
+    "decoys": 800,
+    "radar": {"max_range_m": 150_000.0, "clutter_rate_per_scan": 100.0},
+    "acoustic": {"clutter_rate_per_scan": 0.3},
+}
+"""Issue 9's country: 2,000 targets (1,200 attack drones, 800 decoys, in the preset's waves),
+30 radars of 150 km reach, 10,000 acoustic arrays; ~3,850 target reports/s, brought to the
+issue's ~10,000 reports/s by 100 clutter plots a scan per radar and 0.3 false bearings per array
+per second."""
 QUICK_MIX_DROPS: Final = ("acoustic", "rf_df")
 
 RESULTS_SCHEMA: Final = 1
@@ -175,7 +186,7 @@ def country_table_rows(
 ) -> list[CountryRow]:
     """The country preset: tracker with passive fusion, then the whole pipeline; then the same
     country under issue 4's flood load (`COUNTRY_LOAD`, ~20,000 reports/s) for
-    ``COUNTRY_LOAD_S``."""
+    ``COUNTRY_LOAD_S``; then issue 9's 2,000 targets under 150 km radars (`COUNTRY_2000`)."""
     duration = QUICK_COUNTRY_S if quick else FULL_COUNTRY_S
     cases = (
         ("country", BenchCase("country", "country", overrides={"duration_s": duration})),
@@ -185,6 +196,14 @@ def country_table_rows(
                 "country-load",
                 "country",
                 overrides={"duration_s": COUNTRY_LOAD_S, **COUNTRY_LOAD},
+            ),
+        ),
+        (
+            "country 2000",
+            BenchCase(
+                "country-2000",
+                "country",
+                overrides={"duration_s": COUNTRY_2000_S, **COUNTRY_2000},
             ),
         ),
     )
@@ -475,7 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             res.mixed = mixed_table_rows(a.cache, a.quick, progress, task)
             console.print(mixed_table(res.mixed))
         if "country" in tables:
-            task = progress.add_task("country table", total=4)
+            task = progress.add_task("country table", total=6)
             res.country = country_table_rows(a.cache, a.quick, progress, task)
             console.print(country_table(res.country))
     path = write_results_json(res, res.created_utc, res.label, a.out, "fusion")
