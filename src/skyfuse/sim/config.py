@@ -171,6 +171,52 @@ class CoopParams(msgspec.Struct, frozen=True, kw_only=True):
     """Horizontal size of a spoofing offset, metres (drawn per spoofing target)."""
 
 
+class PopulationParams(msgspec.Struct, frozen=True, kw_only=True):
+    """Per-class property ranges the population draws from (uniform in each range).
+
+    The defaults are the class models of `skyfuse.sim.population` (and draw the same random
+    numbers as before these fields existed); `skyfuse.sim.presets.varied_world` widens and
+    shifts them so the classifier can be trained over many worlds rather than one. Shares are
+    drawn per target; a share of 0 draws nothing (the random stream is unchanged).
+    """
+
+    attack_speed_mps: Range = (42.0, 51.0)
+    """Cruise speed of piston attack drones (Shahed-136: 150-185 km/h)."""
+    decoy_speed_mps: Range = (40.0, 48.0)
+    jet_share: float = 0.0
+    """Share of attack drones that are jet-powered (Geran-3 style), flying `jet_speed_mps`."""
+    jet_speed_mps: Range = (100.0, 150.0)
+    jet_hz: Range = (250.0, 400.0)
+    """Acoustic 'fundamental' reported for a jet drone (turbine whine band), Hz."""
+    attack_rcs_dbsm: Range = (-10.0, -3.0)
+    decoy_rcs_dbsm: Range = (-14.0, -7.0)
+    decoy_reflector_share: float = 0.0
+    """Share of decoys carrying radar reflectors: their RCS is drawn from `reflector_rcs_dbsm`
+    (that of the attack drones), as reported of real Gerbera decoys."""
+    reflector_rcs_dbsm: Range = (-10.0, -3.0)
+    attack_hz: Range = (100.0, 130.0)
+    decoy_hz: Range = (150.0, 200.0)
+    multirotor_speed_mps: Range = (0.0, 20.0)
+    multirotor_altitude_m: Range = (20.0, 150.0)
+    multirotor_rcs_dbsm: Range = (-20.0, -12.0)
+    fixed_wing_speed_mps: Range = (20.0, 35.0)
+    fixed_wing_altitude_m: Range = (100.0, 1500.0)
+    fixed_wing_rcs_dbsm: Range = (-15.0, -5.0)
+    fixed_wing_hz: Range = (80.0, 150.0)
+    fixed_wing_leg_mean_s: float = 25.0
+    """Mean manoeuvre-leg duration of fixed-wing UAVs (long legs: patrol / survey lines), s."""
+    bird_speed_mps: Range = (8.0, 20.0)
+    bird_altitude_m: Range = (10.0, 300.0)
+    bird_rcs_dbsm: Range = (-30.0, -20.0)
+    bird_leg_mean_s: float = 8.0
+    aircraft_speed_mps: Range = (100.0, 250.0)
+    aircraft_altitude_m: Range = (3000.0, 11000.0)
+    aircraft_rcs_dbsm: Range = (10.0, 25.0)
+    aircraft_climb_share: float = 0.0
+    """Share of airliners climbing or descending (exit altitude drawn anew in the range)."""
+    aircraft_climb_max_mps: float = 10.0
+
+
 class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     """A whole scenario recipe. Defaults give the `n10-r3` style radar scenario.
 
@@ -290,6 +336,8 @@ class SimConfig(msgspec.Struct, frozen=True, kw_only=True):
     rf: RfParams = msgspec.field(default_factory=RfParams)
     eo: EoParams = msgspec.field(default_factory=EoParams)
     coop: CoopParams = msgspec.field(default_factory=CoopParams)
+    population: PopulationParams = msgspec.field(default_factory=PopulationParams)
+    """Per-class property ranges (defaults: the class models above)."""
 
     def __post_init__(self) -> None:
         validate_config(self)
@@ -350,6 +398,9 @@ def validate_config(c: SimConfig) -> None:
         "eo.pd": c.eo.pd,
         "coop.adsb_pd": c.coop.adsb_pd,
         "coop.rid_pd": c.coop.rid_pd,
+        "population.jet_share": c.population.jet_share,
+        "population.decoy_reflector_share": c.population.decoy_reflector_share,
+        "population.aircraft_climb_share": c.population.aircraft_climb_share,
     }
     for name, share in shares.items():
         if not 0.0 <= share <= 1.0:
@@ -362,9 +413,22 @@ def validate_config(c: SimConfig) -> None:
         "low_altitude_m": c.low_altitude_m,
         "coop.spoof_offset_m": c.coop.spoof_offset_m,
     }
+    pop = c.population
+    for name in PopulationParams.__struct_fields__:
+        v = getattr(pop, name)
+        if isinstance(v, tuple) and not name.endswith("_dbsm"):
+            ranges[f"population.{name}"] = v
     for name, (lo, hi) in ranges.items():
-        if lo > hi or lo < 0.0:
-            raise _bad(name, f"needs 0 <= low <= high, got ({lo}, {hi})")
+        if not (0.0 <= lo <= hi < float("inf")):
+            raise _bad(name, f"needs 0 <= low <= high (finite), got ({lo}, {hi})")
+    for name in PopulationParams.__struct_fields__:
+        v = getattr(pop, name)
+        if name.endswith("_dbsm") and not (-80.0 <= v[0] <= v[1] <= 80.0):
+            raise _bad(f"population.{name}", f"needs -80 <= low <= high <= 80 dBsm, got {v}")
+    for name in ("fixed_wing_leg_mean_s", "bird_leg_mean_s", "aircraft_climb_max_mps"):
+        v = getattr(pop, name)
+        if not (0.0 < v < float("inf")):
+            raise _bad(f"population.{name}", f"must be > 0 and finite, got {v}")
     sigmas = {
         "radar.sigma_range_m": c.radar.sigma_range_m,
         "radar.sigma_azimuth_deg": c.radar.sigma_azimuth_deg,

@@ -407,7 +407,14 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
         band_lo[:, None],
         band_hi[:, None],
     )
-    speed_n = np.where(is_decoy, rng.uniform(40.0, 48.0, n), rng.uniform(42.0, 51.0, n))
+    pop = cfg.population
+    speed_n = np.where(
+        is_decoy, rng.uniform(*pop.decoy_speed_mps, n), rng.uniform(*pop.attack_speed_mps, n)
+    )
+    jet = np.zeros(n, dtype=bool)
+    if pop.jet_share > 0.0:  # drawn only when used: default worlds keep their random stream
+        jet = ~is_decoy & (rng.uniform(0.0, 1.0, n) < pop.jet_share)
+        speed_n = np.where(jet, rng.uniform(*pop.jet_speed_mps, n), speed_n)
     # Formation groups fly at one speed (the slowest member's).
     speed_g = np.full(n_groups, np.inf)
     np.minimum.at(speed_g, group, speed_n)
@@ -427,8 +434,15 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
     first_leg = wp[:, 0] - start
     heading = np.arctan2(first_leg[:, 0], first_leg[:, 1])
 
-    rcs = np.where(is_decoy, rng.uniform(-14.0, -7.0, n), rng.uniform(-10.0, -3.0, n))
-    hz = np.where(is_decoy, rng.uniform(150.0, 200.0, n), rng.uniform(100.0, 130.0, n))
+    rcs = np.where(
+        is_decoy, rng.uniform(*pop.decoy_rcs_dbsm, n), rng.uniform(*pop.attack_rcs_dbsm, n)
+    )
+    hz = np.where(is_decoy, rng.uniform(*pop.decoy_hz, n), rng.uniform(*pop.attack_hz, n))
+    if pop.decoy_reflector_share > 0.0:
+        reflector = is_decoy & (rng.uniform(0.0, 1.0, n) < pop.decoy_reflector_share)
+        rcs = np.where(reflector, rng.uniform(*pop.reflector_rcs_dbsm, n), rcs)
+    if jet.any():
+        hz = np.where(jet, rng.uniform(*pop.jet_hz, n), hz)
     link = ~is_decoy & (rng.uniform(0.0, 1.0, n) < cfg.datalink_share)
     relay = is_decoy & (rng.uniform(0.0, 1.0, n) < cfg.decoy_relay_share)
     band_pick = rng.integers(0, 3, n)
@@ -451,7 +465,7 @@ def _hostiles(b: _Builder, cfg: SimConfig, geo: Geography, rng: np.random.Genera
         alt_range=np.column_stack([alt_g[group], alt_g[group]]),
         cruise_alt=alt_g[group],
         turn_max=_turn_rate(speed, 30.0, 0.3),
-        climb_max=np.full(n, 5.0),
+        climb_max=np.where(jet, 15.0, 5.0),
         waypoints=wp,
         waypoint_alt=leg_alt[group],
         n_wp=n_wp_g[group],
@@ -497,7 +511,8 @@ def _multirotors(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
     t_birth = np.where(
         rng.uniform(0.0, 1.0, n) < 0.5, 0.0, rng.uniform(0.0, 0.5, n) * cfg.duration_s
     )
-    alt = rng.uniform(20.0, 150.0, n)
+    pop = cfg.population
+    alt = rng.uniform(*pop.multirotor_altitude_m, n)
     coop = rng.uniform(0.0, 1.0, n) < cfg.cooperative_share
     ids = _ids(rng, n, string.ascii_uppercase + string.digits, 8, prefix="1581F")
     spoof = _spoof(rng, n, coop, cfg)
@@ -509,15 +524,15 @@ def _multirotors(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         t_birth=t_birth,
         pos0=np.column_stack([home + rng.normal(0.0, 30.0, (n, 2)), alt]),
         heading0=rng.uniform(0.0, 2.0 * np.pi, n),
-        speed_range=np.array([0.0, 20.0]),
-        alt_range=np.array([20.0, 150.0]),
+        speed_range=np.array(pop.multirotor_speed_mps),
+        alt_range=np.array(pop.multirotor_altitude_m),
         cruise_alt=alt,
         turn_max=np.full(n, 0.8),
         climb_max=np.full(n, 3.0),
         leg_mean_s=15.0,
         home=home,
         home_radius_m=1500.0,
-        rcs_dbsm=rng.uniform(-20.0, -12.0, n),
+        rcs_dbsm=rng.uniform(*pop.multirotor_rcs_dbsm, n),
         acoustic_hz=rng.uniform(150.0, 300.0, n),
         rf_mhz=_band_freq(rng, (5725.0, 5875.0), n),
         rf_bw_mhz=20.0,
@@ -553,8 +568,9 @@ def _fixed_wing(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
     n = cfg.fixed_wing_uavs
     if n == 0:
         return
-    speed = rng.uniform(20.0, 35.0, n)
-    alt = rng.uniform(100.0, 1500.0, n)
+    pop = cfg.population
+    speed = rng.uniform(*pop.fixed_wing_speed_mps, n)
+    alt = rng.uniform(*pop.fixed_wing_altitude_m, n)
     coop = rng.uniform(0.0, 1.0, n) < cfg.cooperative_share
     ids = _ids(rng, n, string.ascii_uppercase + string.digits, 10, prefix="FW")
     link = rng.uniform(0.0, 1.0, n) < 0.5
@@ -567,14 +583,14 @@ def _fixed_wing(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         heading0=rng.uniform(0.0, 2.0 * np.pi, n),
         speed=speed,
         speed_range=np.column_stack([speed, speed]),
-        alt_range=np.array([100.0, 1500.0]),
+        alt_range=np.array(pop.fixed_wing_altitude_m),
         cruise_alt=alt,
         turn_max=_turn_rate(speed, 30.0, 0.3),
         climb_max=np.full(n, 3.0),
-        leg_mean_s=25.0,
+        leg_mean_s=pop.fixed_wing_leg_mean_s,
         home_radius_m=cfg.area_radius_m,
-        rcs_dbsm=rng.uniform(-15.0, -5.0, n),
-        acoustic_hz=rng.uniform(80.0, 150.0, n),
+        rcs_dbsm=rng.uniform(*pop.fixed_wing_rcs_dbsm, n),
+        acoustic_hz=rng.uniform(*pop.fixed_wing_hz, n),
         rf_mhz=np.where(link, _band_freq(rng, (902.0, 928.0), n), np.nan),
         rf_bw_mhz=np.where(link, 0.5, np.nan),
         rf_eirp_dbm=np.where(link, 27.0, np.nan),
@@ -589,8 +605,9 @@ def _birds(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
     n = cfg.birds
     if n == 0:
         return
-    speed = rng.uniform(8.0, 20.0, n)
-    alt = rng.uniform(10.0, 300.0, n)
+    pop = cfg.population
+    speed = rng.uniform(*pop.bird_speed_mps, n)
+    alt = rng.uniform(*pop.bird_altitude_m, n)
     b.add(
         n,
         cls=int(TargetClass.BIRD),
@@ -600,13 +617,13 @@ def _birds(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         heading0=rng.uniform(0.0, 2.0 * np.pi, n),
         speed=speed,
         speed_range=np.column_stack([0.8 * speed, 1.2 * speed]),
-        alt_range=np.array([10.0, 300.0]),
+        alt_range=np.array(pop.bird_altitude_m),
         cruise_alt=alt,
         turn_max=np.full(n, 0.4),
         climb_max=np.full(n, 2.0),
-        leg_mean_s=8.0,
+        leg_mean_s=pop.bird_leg_mean_s,
         home_radius_m=0.7 * cfg.area_radius_m,
-        rcs_dbsm=rng.uniform(-30.0, -20.0, n),
+        rcs_dbsm=rng.uniform(*pop.bird_rcs_dbsm, n),
     )
 
 
@@ -624,14 +641,19 @@ def _aircraft(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
     frac = np.where(in_flight, rng.uniform(0.0, 0.8, n), 0.0)
     start = entry + frac[:, None] * (exit_ - entry)
     t_birth = np.where(in_flight, 0.0, rng.uniform(0.0, cfg.duration_s, n))
-    speed = rng.uniform(100.0, 250.0, n)
-    alt = rng.uniform(3000.0, 11000.0, n)
+    pop = cfg.population
+    speed = rng.uniform(*pop.aircraft_speed_mps, n)
+    alt = rng.uniform(*pop.aircraft_altitude_m, n)
     leg = exit_ - start
     wps = np.zeros((n, MAX_WAYPOINTS, 2))
     wps[:, 0] = exit_
     icao = _ids(rng, n, "0123456789abcdef", 6)
     callsign = _ids(rng, n, string.digits, 4, prefix="")
     airline = np.array(["PLL", "WZZ", "RYR", "LOT", "AUA", "DLH"])[rng.integers(0, 6, n)]
+    exit_alt = alt
+    if pop.aircraft_climb_share > 0.0:  # climbing out / descending in: a new exit altitude
+        climbing = rng.uniform(0.0, 1.0, n) < pop.aircraft_climb_share
+        exit_alt = np.where(climbing, rng.uniform(*pop.aircraft_altitude_m, n), alt)
     b.add(
         n,
         cls=int(TargetClass.AIRCRAFT),
@@ -644,11 +666,11 @@ def _aircraft(b: _Builder, cfg: SimConfig, rng: np.random.Generator) -> None:
         alt_range=np.column_stack([alt, alt]),
         cruise_alt=alt,
         turn_max=_turn_rate(speed, 25.0, 0.1),
-        climb_max=np.full(n, 10.0),
+        climb_max=np.full(n, pop.aircraft_climb_max_mps),
         waypoints=wps,
-        waypoint_alt=np.repeat(alt[:, None], MAX_WAYPOINTS, axis=1),
+        waypoint_alt=np.repeat(exit_alt[:, None], MAX_WAYPOINTS, axis=1),
         n_wp=1,
-        rcs_dbsm=rng.uniform(10.0, 25.0, n),
+        rcs_dbsm=rng.uniform(*pop.aircraft_rcs_dbsm, n),
         acoustic_hz=rng.uniform(50.0, 90.0, n),
         coop=int(Coop.ADSB),
         coop_id=np.array(icao),
