@@ -102,14 +102,15 @@ def test_latency_and_tracked_share(tmp_path: Path) -> None:
 
 def test_sensor_mix_detectability(tmp_path: Path) -> None:
     folder, tracks = _crafted_inputs(tmp_path, labels=True)
-    drones = score_sensor_mix(folder, tracks, label="radar-only", cls="attack_drone")
+    # One labelled report per target here: detectable from the first report on.
+    drones = score_sensor_mix(folder, tracks, label="radar-only", cls="attack_drone", min_reports=1)
     # Target 0: first report 0 s, first pairing 1 s; target 1: 1 s -> 2 s.
     assert (drones.label, drones.cls, drones.n_targets) == ("radar-only", "attack_drone", 2)
     assert drones.share_tracked == 1.0 and drones.detect_to_track_median_s == 1.0
-    birds = score_sensor_mix(folder, tracks, label="radar-only", cls="bird")
+    birds = score_sensor_mix(folder, tracks, label="radar-only", cls="bird", min_reports=1)
     assert birds.share_tracked == 0.0 and birds.never_tracked == 1
     assert birds.detect_to_track_median_s is None
-    everything = score_sensor_mix(folder, tracks, label="radar-only")
+    everything = score_sensor_mix(folder, tracks, label="radar-only", min_reports=1)
     assert everything.n_targets == 3 and everything.share_tracked == pytest.approx(2 / 3)
     assert everything.never_tracked == 1
     with pytest.raises(InputError, match="dragon"):

@@ -11,9 +11,9 @@ from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from skyfuse.console import print_error
+from skyfuse.console import print_error, require_file, require_folder, writable_file
 from skyfuse.core.errors import InputError
-from skyfuse.eval.metrics import evaluate
+from skyfuse.eval.metrics import DETECTABLE_MIN_REPORTS, evaluate
 from skyfuse.eval.report import EvalReport
 from skyfuse.scenario import read_tracks
 
@@ -26,6 +26,15 @@ def _f(x: float | None, digits: int = 1, unit: str = "") -> str:
 def _pct(x: float | None) -> str:
     """Format an optional share as a percentage."""
     return "-" if x is None else f"{100.0 * x:.0f}%"
+
+
+def _rule(rule: str, n: int) -> str:
+    """Short words for a detectability rule (`skyfuse.eval.metrics.detectable_targets`)."""
+    if rule == "labels":
+        return f">= {n} labelled reports"
+    if rule == "coverage":
+        return f">= {n} times in coverage"
+    return "every target"
 
 
 def render_report(report: EvalReport) -> Group:
@@ -52,7 +61,14 @@ def render_report(report: EvalReport) -> Group:
     head.add_row(
         "confirmation latency s (median/p90)", f"{_f(lat.median_s, 2)} / {_f(lat.p90_s, 2)}"
     )
-    head.add_row("never tracked", f"{lat.never_tracked} of {lat.n_targets}")
+    head.add_row(
+        f"never tracked (detectable: {_rule(lat.detectable_rule, lat.min_reports)})",
+        f"{lat.never_tracked} of {lat.n_detectable}",
+    )
+    if lat.n_targets > lat.n_detectable:
+        head.add_row(
+            "targets not detectable (not scored above)", str(lat.n_targets - lat.n_detectable)
+        )
     if report.detectability is not None:
         d = report.detectability
         head.add_row(
@@ -133,10 +149,25 @@ def eval_command(
     c: Annotated[float, typer.Option("--c", help="GOSPA cut-off distance, metres.")] = 100.0,
     p: Annotated[float, typer.Option("--p", help="GOSPA exponent (>= 1).")] = 1.0,
     label: Annotated[str, typer.Option("--label", help="Name of this run (e.g. sensor mix).")] = "",
+    min_reports: Annotated[
+        int,
+        typer.Option(
+            "--min-reports",
+            min=1,
+            help="Reports of a target (labels.csv; else scoring times in a sensor's coverage) "
+            "that make it detectable: only detectable targets count as 'never tracked'.",
+        ),
+    ] = DETECTABLE_MIN_REPORTS,
 ) -> None:
     """Score a tracker's tracks.csv against the scenario's truth (see EVAL_HELP)."""
     console = Console()
     try:
+        require_folder(folder, "scenario folder", needs=("truth.csv",))
+        require_file(tracks, "tracks file")
+        if alerts is not None:
+            require_file(alerts, "alerts file")
+        if json_out is not None:
+            writable_file(json_out, "the JSON report")
         table = read_tracks(tracks)
         with Progress(
             TextColumn("scoring"),
@@ -161,6 +192,7 @@ def eval_command(
                 label=label,
                 progress=progress,
                 tracks_source=str(tracks),
+                min_reports=min_reports,
             )
     except InputError as e:
         print_error(f"{e}")
@@ -176,7 +208,10 @@ EVAL_HELP = (
     "At every report time of detections.jsonl: GOSPA (c, p, alpha = 2; localisation / missed / "
     "false), OSPA, CLEAR-MOT ID switches, MOTA / MOTP, confirmation latency, position NEES (when "
     "tracks.csv has cxx..czz), class accuracy (with targets.csv) and, with --alerts, warning lead "
-    "times and false alerts. Prints tables; --json writes the full report."
+    "times and false alerts. 'Never tracked' counts only detectable targets: at least "
+    "--min-reports reports that labels.csv gives the target, or, without labels.csv, as many "
+    "scoring times inside a sensor's coverage (sensors.json). Prints tables; --json writes the "
+    "full report."
 )
 
 

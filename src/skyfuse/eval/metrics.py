@@ -33,8 +33,16 @@ from skyfuse.eval.report import (
     NeesSummary,
 )
 from skyfuse.eval.timeline import PairTable, Progress, Rows, StepScores, score_over_time
-from skyfuse.geo.frames import ecef_from_geodetic, enu_rotation
-from skyfuse.scenario import GroundTruth, Targets, TrackTable, read_context, read_ground_truth
+from skyfuse.geo.frames import aer_from_enu, ecef_from_geodetic, enu_rotation
+from skyfuse.scenario import (
+    GroundTruth,
+    SensorCatalog,
+    Targets,
+    TrackTable,
+    read_context,
+    read_ground_truth,
+    read_sensors,
+)
 from skyfuse.scenario.model import Context
 
 F64 = NDArray[np.float64]
@@ -44,6 +52,11 @@ TIME_TOL = 1e-6
 COV_COLUMNS = ("cxx", "cxy", "cxz", "cyy", "cyz", "czz")
 """Optional tracks.csv position covariance columns, local ENU, m^2."""
 CLASS_AGE_S = 10.0
+DETECTABLE_MIN_REPORTS = 3
+"""A target counts as detectable (and so as 'never tracked' when no confirmed track ever
+paired it) after this many reports of it: labelled reports (labels.csv) when the folder has
+them, else scoring times inside some sensor's coverage. Three is the usual 3-hit confirmation:
+fewer reports cannot be asked to give a confirmed track."""
 
 
 # -- small pure helpers ------------------------------------------------------------------------
@@ -343,23 +356,38 @@ def scored_targets(run: ScoringRun) -> NDArray[np.bool_]:
     return np.bincount(run.truth.obj, minlength=run.target_ids.size) > 0
 
 
-def latency_summary(run: ScoringRun, mask: NDArray[np.bool_] | None = None) -> LatencySummary:
-    """Birth (first truth row) -> first pairing, over targets with scored rows (and ``mask``)."""
+def latency_summary(
+    run: ScoringRun,
+    mask: NDArray[np.bool_] | None = None,
+    detectable: Detectable | None = None,
+) -> LatencySummary:
+    """Birth (first truth row) -> first pairing, over targets with scored rows (and ``mask``).
+
+    ``never_tracked`` counts only the detectable targets (``detectable``, by default
+    `detectable_targets` with `DETECTABLE_MIN_REPORTS`) that no track ever paired.
+    """
     sel = scored_targets(run) if mask is None else scored_targets(run) & mask
-    first = first_pair_time(run)[sel]
+    det = detectable if detectable is not None else detectable_targets(run)
+    first_all = first_pair_time(run)
+    first = first_all[sel]
     lat = first[np.isfinite(first)] - run.birth_time[sel][np.isfinite(first)]
     med, p90 = quantiles(lat)
+    can = sel & det.mask
     return LatencySummary(
         n_targets=int(sel.sum()),
-        never_tracked=int(np.sum(~np.isfinite(first))),
+        never_tracked=int(np.sum(can & ~np.isfinite(first_all))),
         median_s=med,
         p90_s=p90,
+        n_detectable=int(can.sum()),
+        never_tracked_undetectable=int(np.sum(sel & ~det.mask & ~np.isfinite(first_all))),
+        detectable_rule=det.rule,
+        min_reports=det.min_reports,
     )
 
 
-def first_detection_time(run: ScoringRun) -> F64 | None:
-    """Per dense target id: time (s) of its first labelled report (labels.csv + detections), NaN
-    if never detected; None when the folder has no labels."""
+def labelled_reports(run: ScoringRun) -> tuple[I64, F64] | None:
+    """(dense target id, time s) of every report that labels.csv gives to a scored-or-not
+    target and that detections.jsonl holds; None when the folder has no labels or no reports."""
     if run.ground.labels is None or run.detections is None:
         return None
     det_id, target = (np.asarray(a, dtype=np.int64) for a in run.ground.labels)
@@ -370,17 +398,100 @@ def first_detection_time(run: ScoringRun) -> F64 | None:
     if d_id.size:
         ok &= d_id[order][pos] == det_id
     tpos = np.clip(np.searchsorted(run.target_ids, target), 0, max(run.target_ids.size - 1, 0))
-    ok &= run.target_ids[tpos] == target
+    if run.target_ids.size:
+        ok &= run.target_ids[tpos] == target
+    else:
+        ok &= False
+    return tpos[ok].astype(np.int64), d_time[order][pos[ok]]
+
+
+def first_detection_time(run: ScoringRun) -> F64 | None:
+    """Per dense target id: time (s) of its first labelled report (labels.csv + detections), NaN
+    if never detected; None when the folder has no labels."""
+    rep = labelled_reports(run)
+    if rep is None:
+        return None
+    tpos, times = rep
     out = np.full(run.target_ids.size, np.inf)
-    np.minimum.at(out, tpos[ok], d_time[order][pos[ok]])
+    np.minimum.at(out, tpos, times)
     return np.where(np.isfinite(out), out, np.nan)
 
 
+def coverage_counts(run: ScoringRun) -> I64 | None:
+    """Per dense target id: scoring times at which its true position lies inside the coverage
+    of at least one sensor of sensors.json (range, azimuth sector and elevation band in the
+    sensor's local ENU frame); None when the folder has no readable sensors.json.
+
+    Sensors without a range limit (cooperative receivers) cover every position: without
+    labels.csv nothing tells which targets transmit, so they are not ruled out.
+    """
+    path = run.folder / "sensors.json"
+    if not path.is_file():
+        return None
+    catalog = SensorCatalog.build(read_sensors(run.folder))
+    pos = run.truth.pos
+    inside = np.zeros(pos.shape[0], dtype=bool)
+    for s, spec in enumerate(catalog.specs):
+        cov = spec.coverage
+        todo = np.flatnonzero(~inside)
+        if todo.size == 0:
+            break
+        local = (pos[todo] - catalog.position[s]) @ catalog.rotation[s].T
+        az, el, rng = aer_from_enu(local)
+        ok = (rng >= cov.min_range_m) & (rng <= cov.max_range_m)
+        ok &= (el >= np.radians(cov.min_elevation_deg)) & (el <= np.radians(cov.max_elevation_deg))
+        a0, a1 = (float(np.radians(a)) % (2.0 * np.pi) for a in cov.azimuth_deg)
+        span = (a1 - a0) % (2.0 * np.pi)
+        if span > 0.0 and not np.isclose(abs(cov.azimuth_deg[1] - cov.azimuth_deg[0]), 360.0):
+            ok &= (az - a0) % (2.0 * np.pi) <= span
+        inside[todo[ok]] = True
+    return np.bincount(run.truth.obj[inside], minlength=run.target_ids.size).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Detectable:
+    """Which targets a tracker could be asked to track (see `detectable_targets`)."""
+
+    mask: NDArray[np.bool_]
+    """Per dense target id."""
+    rule: str
+    """How it was decided: 'labels', 'coverage' or 'all' (no information)."""
+    min_reports: int
+
+
+def detectable_targets(run: ScoringRun, min_reports: int = DETECTABLE_MIN_REPORTS) -> Detectable:
+    """Per dense target id: detectable, by the first rule the folder allows.
+
+    1. ``labels``: at least ``min_reports`` reports in detections.jsonl that labels.csv gives
+       to the target (the scenario's detection-to-truth association).
+    2. ``coverage`` (no labels.csv): true position inside some sensor's coverage at at least
+       ``min_reports`` scoring times (`coverage_counts`).
+    3. ``all`` (neither): every target with truth rows at scoring times.
+    Targets need truth rows at scoring times in every rule.
+    """
+    if min_reports < 1:
+        raise InputError("evaluate", f"min_reports must be >= 1, got {min_reports}", field="min")
+    scored = scored_targets(run)
+    rep = labelled_reports(run)
+    if rep is not None:
+        counts = np.bincount(rep[0], minlength=run.target_ids.size)
+        return Detectable(scored & (counts >= min_reports), "labels", min_reports)
+    cov = coverage_counts(run)
+    if cov is not None:
+        return Detectable(scored & (cov >= min_reports), "coverage", min_reports)
+    return Detectable(scored, "all", min_reports)
+
+
 def detectability_summary(
-    run: ScoringRun, first_det: F64, mask: NDArray[np.bool_] | None = None
+    run: ScoringRun,
+    first_det: F64,
+    mask: NDArray[np.bool_] | None = None,
+    detectable: Detectable | None = None,
 ) -> DetectabilitySummary:
-    """First labelled report -> first pairing, over detected targets (and ``mask``)."""
-    sel = np.isfinite(first_det) & scored_targets(run)
+    """First labelled report -> first pairing, over detectable targets (`detectable_targets`,
+    at least `DETECTABLE_MIN_REPORTS` labelled reports by default; and ``mask``)."""
+    det = detectable if detectable is not None else detectable_targets(run)
+    sel = np.isfinite(first_det) & scored_targets(run) & det.mask
     if mask is not None:
         sel &= mask
     first = first_pair_time(run)[sel]
@@ -408,8 +519,12 @@ def target_classes(run: ScoringRun) -> NDArray[np.str_] | None:
     return np.array([cls_of.get(int(t), "") for t in run.target_ids.tolist()], dtype=str)
 
 
-def per_class_rows(run: ScoringRun, first_det: F64 | None) -> list[ClassRow]:
-    """Tracked share, latency and detect-to-track latency per target class."""
+def per_class_rows(
+    run: ScoringRun, first_det: F64 | None, detectable: Detectable | None = None
+) -> list[ClassRow]:
+    """Tracked share, latency and detect-to-track latency per target class (never tracked:
+    detectable targets only, see `detectable_targets`)."""
+    detectable = detectable if detectable is not None else detectable_targets(run)
     cls = target_classes(run)
     if cls is None:
         return []
@@ -420,8 +535,10 @@ def per_class_rows(run: ScoringRun, first_det: F64 | None) -> list[ClassRow]:
         m = (cls == name) & scored
         if not m.any():
             continue
-        lat = latency_summary(run, m)
-        det = detectability_summary(run, first_det, m) if first_det is not None else None
+        lat = latency_summary(run, m, detectable)
+        det = (
+            detectability_summary(run, first_det, m, detectable) if first_det is not None else None
+        )
         rows.append(
             ClassRow(
                 cls=name,
@@ -433,7 +550,7 @@ def per_class_rows(run: ScoringRun, first_det: F64 | None) -> list[ClassRow]:
                 never_tracked=lat.never_tracked,
                 detect_to_track_median_s=det.median_s if det else None,
                 detect_to_track_p90_s=det.p90_s if det else None,
-                n_detectable=det.n_detectable if det else 0,
+                n_detectable=det.n_detectable if det else lat.n_detectable,
             )
         )
     return rows
@@ -577,15 +694,20 @@ def evaluate(
     label: str = "",
     progress: Progress | None = None,
     tracks_source: str = "tracks.csv",
+    min_reports: int = DETECTABLE_MIN_REPORTS,
 ) -> EvalReport:
     """Score ``tracks`` (a tracks.csv) against the scenario ``folder``'s truth.
 
     ``c`` (m) and ``p`` are the GOSPA cut-off and exponent; ``alerts`` an optional alerts.jsonl;
     ``label`` names the run (e.g. a sensor mix); ``progress(done, total)`` reports scoring times;
-    ``tracks_source`` names the tracks in error messages (e.g. the tracks.csv path).
+    ``tracks_source`` names the tracks in error messages (e.g. the tracks.csv path);
+    ``min_reports``: reports a target needs to count as detectable (`detectable_targets`).
     """
+    if min_reports < 1:
+        raise InputError("evaluate", f"min_reports must be >= 1, got {min_reports}", field="min")
     run = prepare(folder, tracks, c=c, p=p, progress=progress, tracks_source=tracks_source)
     first_det = first_detection_time(run)
+    detectable = detectable_targets(run, min_reports)
     s = run.scores
     return EvalReport(
         label=label,
@@ -598,9 +720,13 @@ def evaluate(
         unscored_track_rows=run.unscored_track_rows,
         gospa=gospa_summary(run),
         clear_mot=clear_mot_summary(run),
-        latency=latency_summary(run),
-        detectability=detectability_summary(run, first_det) if first_det is not None else None,
-        per_class=per_class_rows(run, first_det),
+        latency=latency_summary(run, detectable=detectable),
+        detectability=(
+            detectability_summary(run, first_det, detectable=detectable)
+            if first_det is not None
+            else None
+        ),
+        per_class=per_class_rows(run, first_det, detectable),
         nees=nees_summary(run),
         classification=classification_summary(run),
         alerts=alert_summary(run, alerts) if alerts is not None else None,
@@ -653,7 +779,13 @@ def mix_score(report: EvalReport, cls: str | None = None) -> MixScore:
 
 
 def score_sensor_mix(
-    folder: Path, tracks: TrackTable, *, label: str, cls: str | None = None, c: float = 100.0
+    folder: Path,
+    tracks: TrackTable,
+    *,
+    label: str,
+    cls: str | None = None,
+    c: float = 100.0,
+    min_reports: int = DETECTABLE_MIN_REPORTS,
 ) -> MixScore:
     """Evaluate one sensor mix's tracks.csv and return its `mix_score` for ``cls``."""
-    return mix_score(evaluate(folder, tracks, c=c, label=label), cls)
+    return mix_score(evaluate(folder, tracks, c=c, label=label, min_reports=min_reports), cls)

@@ -45,16 +45,32 @@ class ClearMotSummary(msgspec.Struct, kw_only=True):
 
 
 class LatencySummary(msgspec.Struct, kw_only=True):
-    """Target birth (first truth row) -> first pairing with a confirmed track, seconds."""
+    """Target birth (first truth row) -> first pairing with a confirmed track, seconds; and the
+    detectable targets never tracked.
+
+    A target is detectable when the scenario shows a tracker could see it (``detectable_rule``):
+    ``labels``: at least ``min_reports`` reports that labels.csv gives it; ``coverage`` (no
+    labels.csv): its true position inside some sensor's coverage at ``min_reports`` scoring
+    times; ``all``: neither file, every scored target.
+    """
 
     n_targets: int
+    """Targets with truth rows at scoring times."""
     never_tracked: int
+    """Detectable targets never paired with a confirmed track."""
     median_s: float | None
     p90_s: float | None
+    n_detectable: int = 0
+    """Of ``n_targets``, those detectable by ``detectable_rule``."""
+    never_tracked_undetectable: int = 0
+    """Targets never paired that were not detectable (not counted in ``never_tracked``)."""
+    detectable_rule: str = "all"
+    min_reports: int = 1
 
 
 class DetectabilitySummary(msgspec.Struct, kw_only=True):
-    """First labelled report of a target (labels.csv) -> first pairing, seconds."""
+    """First labelled report of a target (labels.csv) -> first pairing, seconds, over the
+    detectable targets (see `LatencySummary`)."""
 
     n_detectable: int
     never_tracked: int
