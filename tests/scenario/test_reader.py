@@ -103,7 +103,7 @@ BAD_LINES = [
     (
         '{"det_id": 99010, "time": 1.0, "sensor_id": "radar-0", "range_m": NaN, '
         '"azimuth_deg": 1, "elevation_deg": 5}',
-        None,
+        "range_m",
     ),
     (
         '{"det_id": 99011, "time": 1.0, "sensor_id": "radar-0", "range_m": 1e999, '

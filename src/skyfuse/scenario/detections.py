@@ -2,9 +2,16 @@
 
 The reader decodes with msgspec into a typed record, then turns records into `Reports` columns.
 The fast path decodes a chunk of lines as one JSON array; when that fails it re-decodes the
-chunk line by line, so every error names the file, the 1-based line number and the field.
-Semantic checks (known sensor, required fields for the sensor's kind, finite values, sorted
-times, unique ids) are vectorised over the chunk.
+chunk line by line, so every error names the file, the 1-based line number and the field (also
+for a NaN/Infinity literal, an invalid UTF-8 byte or too deep nesting, located by the byte
+offset the decoder reports). Semantic checks (known sensor, required fields for the sensor's
+kind, the physical bounds of `skyfuse.scenario.bounds`, sorted times, unique ids) are
+vectorised over the chunk. Azimuths are wrapped into [0, 360) and longitudes into
+(-180, 180] on reading.
+
+The file is read in blocks of `BLOCK_BYTES`; a line longer than `MAX_LINE_BYTES` is rejected
+without being held in memory. Duplicate keys in one object: the last one wins (RFC 8259 leaves
+this to the reader).
 
 With ``skip_bad=True`` bad lines are counted (`ReadStats`) and left out; nothing already read is
 lost. Without it the first bad line raises `ScenarioError`.
@@ -13,11 +20,12 @@ lost. Without it the first bad line raises `ScenarioError`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Annotated, Final
 
 import msgspec
 import numpy as np
@@ -32,17 +40,37 @@ from skyfuse.core.reports import (
     TEXT_FIELDS,
     Reports,
 )
+from skyfuse.scenario.bounds import (
+    INTERVALS,
+    MAX_CLASS_SCORES,
+    MAX_DET_ID,
+    MAX_LINE_BYTES,
+    MAX_RANGE_M,
+    MAX_SPEED_MPS,
+    MAX_STRING_CHARS,
+    MAX_TIME_S,
+    RANGE_COVERAGE_FACTOR,
+    UNITS,
+    interval_text,
+    sigma_interval,
+)
 from skyfuse.scenario.catalog import SensorCatalog
 
 NAN: Final = math.nan
+BLOCK_BYTES: Final = 8 * 1024 * 1024
+"""Bytes read from the file at a time (one decoding chunk is about this big)."""
+
+DetId = Annotated[int, msgspec.Meta(ge=0, le=MAX_DET_ID)]
+Name = Annotated[str, msgspec.Meta(max_length=MAX_STRING_CHARS)]
+Scores = Annotated[dict[Name, float], msgspec.Meta(max_length=MAX_CLASS_SCORES)]
 
 
-class DetectionRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DetectionRecord(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """One line of `detections.jsonl` (every optional field NaN/None when absent)."""
 
-    det_id: int
+    det_id: DetId
     time: float
-    sensor_id: str
+    sensor_id: Name
     range_m: float = NAN
     azimuth_deg: float = NAN
     elevation_deg: float = NAN
@@ -77,10 +105,10 @@ class DetectionRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     sigma_rssi_dbm: float = NAN
     sigma_pos_m: float = NAN
     sigma_vel_mps: float = NAN
-    uas_id: str | None = None
-    icao24: str | None = None
-    callsign: str | None = None
-    class_scores: dict[str, float] | None = None
+    uas_id: Name | None = None
+    icao24: Name | None = None
+    callsign: Name | None = None
+    class_scores: Scores | None = None
 
 
 _DECODE_MANY = msgspec.json.Decoder(list[DetectionRecord])
@@ -132,7 +160,11 @@ _COOP_ID: Final[dict[SensorKind, str]] = {SensorKind.REMOTE_ID: "uas_id", Sensor
 
 @dataclass(slots=True)
 class ReadStats:
-    """What a lenient read skipped: count and the first few reasons."""
+    """What a lenient read skipped: count and the first few reasons.
+
+    ``lines``: lines read (blank ones included); ``accepted`` + ``skipped`` = report lines
+    (non-blank).
+    """
 
     lines: int = 0
     accepted: int = 0
@@ -145,6 +177,22 @@ class ReadStats:
         if len(self.examples) < 20:
             self.examples.append(str(err))
 
+    @property
+    def rejected_fraction(self) -> float:
+        """Skipped report lines / all report lines (0 when there were none)."""
+        total = self.accepted + self.skipped
+        return self.skipped / total if total else 0.0
+
+    def warning(self, n_examples: int = 3) -> str:
+        """One paragraph for a user: how many lines were skipped and the first reasons."""
+        total = self.accepted + self.skipped
+        head = (
+            f"skipped {self.skipped} of {total} report line(s) "
+            f"({100.0 * self.rejected_fraction:.1f} %)"
+        )
+        ex = self.examples[:n_examples]
+        return head + ("; first: " + "; ".join(ex) if ex else "")
+
 
 def _field_from_msgspec(msg: str) -> str | None:
     # msgspec says "... - at `$.range_m`" or "Object missing required field `time`".
@@ -153,6 +201,76 @@ def _field_from_msgspec(msg: str) -> str | None:
     if "required field `" in msg:
         return msg.split("required field `", 1)[1].split("`", 1)[0]
     return None
+
+
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"(\s*:)?|[{}\[\]]')
+_BYTE = re.compile(r"\(byte (\d+)\)")
+
+
+def field_at(doc: bytes, pos: int) -> str | None:
+    """The top-level object key whose value contains byte ``pos`` of a JSON text (None when
+    ``pos`` is outside any keyed value). Used to name the field of a decode error."""
+    stack: list[str | None] = []
+    key: str | None = None
+    for m in _TOKENS.finditer(doc, 0, max(pos, 0)):
+        c = m.group(0)[:1]
+        if c in (b"{", b"["):
+            stack.append(key)
+            key = None
+        elif c in (b"}", b"]"):
+            key = stack.pop() if stack else None
+        elif m.group(1) is not None:
+            key = m.group(0)[1 : m.start(1) - m.start() - 1].decode("utf-8", "replace")
+    if len(stack) > 1:
+        return stack[1]
+    return key
+
+
+def _depth_exceeded_at(doc: bytes, limit: int) -> int:
+    """Byte offset where a JSON text first nests deeper than ``limit`` (its length if never)."""
+    depth = 0
+    for m in _TOKENS.finditer(doc):
+        c = m.group(0)[:1]
+        if c in (b"{", b"["):
+            depth += 1
+            if depth > limit:
+                return m.start()
+        elif c in (b"}", b"]"):
+            depth -= 1
+    return len(doc)
+
+
+def describe_decode_error(doc: bytes, exc: BaseException) -> tuple[str | None, str, int | None]:
+    """(field, reason, byte offset or None) for a failure to decode one JSON text, naming the
+    field wherever the decoder reports a position: a NaN/Infinity literal, a stray character,
+    an invalid UTF-8 byte, too deep nesting, a truncated object."""
+    if isinstance(exc, msgspec.ValidationError):
+        msg = str(exc)
+        return _field_from_msgspec(msg), msg, None
+    if isinstance(exc, UnicodeDecodeError):
+        try:
+            doc.decode("utf-8")
+            pos = 0
+        except UnicodeDecodeError as u:
+            pos = u.start
+        byte = f"0x{doc[pos]:02x} " if pos < len(doc) else ""
+        return field_at(doc, pos), f"invalid UTF-8 byte {byte}at byte {pos}", pos
+    if isinstance(exc, RecursionError):
+        pos = _depth_exceeded_at(doc, 64)
+        return field_at(doc, pos), f"JSON nested too deeply (near byte {pos})", pos
+    msg = str(exc)
+    m = _BYTE.search(msg)
+    if m is None:
+        if "truncated" in msg:
+            return None, "ends before its JSON value is closed (truncated)", len(doc)
+        return None, f"not valid JSON ({msg})", None
+    pos = int(m.group(1))
+    word = doc[pos : pos + 9]
+    if word.startswith((b"NaN", b"Infinity", b"-Infinity", b"inf", b"-inf", b"nan")):
+        lit = word.split(b",")[0].split(b"}")[0].strip().decode("ascii", "replace")
+        reason = f"{lit} is not a JSON number: give a finite value or leave the field out"
+        return field_at(doc, pos), reason, pos
+    return field_at(doc, pos), f"not valid JSON ({msg})", pos
 
 
 def _records_to_reports(
@@ -216,19 +334,44 @@ def _records_to_reports(
     return rep, sensor < 0
 
 
-def _check(
-    rep: Reports, unknown: NDArray[np.bool_], catalog: SensorCatalog
+def range_caps(catalog: SensorCatalog) -> NDArray[np.float64]:
+    """(S,) largest accepted report range per sensor, metres: `RANGE_COVERAGE_FACTOR` times a
+    finite `coverage.max_range_m`, never above `MAX_RANGE_M`."""
+    caps = np.array(
+        [RANGE_COVERAGE_FACTOR * s.coverage.max_range_m for s in catalog.specs], dtype=np.float64
+    ).reshape(len(catalog))
+    return np.minimum(np.where(np.isfinite(caps) & (caps > 0), caps, MAX_RANGE_M), MAX_RANGE_M)
+
+
+def check_reports(
+    rep: Reports,
+    unknown: NDArray[np.bool_],
+    catalog: SensorCatalog,
+    caps: NDArray[np.float64] | None = None,
 ) -> list[tuple[int, str, str]]:
-    """Vectorised semantic checks: (row, field, reason) for every bad row (first reason each)."""
-    n = len(rep)
+    """Vectorised semantic and physical-bound checks of decoded reports.
+
+    Returns (row, field, reason) for every bad row (its first reason). ``unknown`` marks rows
+    whose sensor is not in the catalogue; ``caps`` are `range_caps(catalog)` (computed if None).
+    Absent optional fields are NaN and pass; a decoded value is never NaN (JSON has none) but
+    may be infinite, which fails every bound.
+    """
     bad: dict[int, tuple[str, str]] = {}
 
-    def flag(mask: object, fld: str, reason: str) -> None:
-        for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            bad.setdefault(int(i), (fld, reason))
+    def flag(mask_like: object, fld: str, reason: str) -> None:
+        mask = np.asarray(mask_like, dtype=bool)
+        if not mask.any():
+            return
+        for i in np.flatnonzero(mask).tolist():
+            bad.setdefault(i, (fld, reason))
 
     flag(unknown, "sensor_id", "unknown sensor_id (not in sensors.json)")
-    flag(~np.isfinite(rep.time), "time", "time must be a finite number of seconds")
+    t = rep.time
+    flag(
+        ~((t >= 0.0) & (t <= MAX_TIME_S)),
+        "time",
+        f"time must be a finite number of seconds in [0, {MAX_TIME_S:g}] from scenario start",
+    )
     kind = np.where(unknown, -1, catalog.kind[np.maximum(rep.sensor, 0)])
     geodetic = catalog.frame.geodetic
     for k, req in _REQUIRED.items():
@@ -237,9 +380,9 @@ def _check(
             continue
         for f in req:
             flag(
-                rows & ~np.isfinite(rep.col(f)),
+                rows & np.isnan(rep.col(f)),
                 f,
-                f"required for a {k.label} report, missing or not finite",
+                f"required for a {k.label} report, missing",
             )
         if k in _COOP_ID:
             idf = _COOP_ID[k]
@@ -251,34 +394,114 @@ def _check(
             )
             for f in ("lat_deg", "lon_deg", "alt_m") if geodetic else ("x", "y", "z"):
                 flag(
-                    rows & ~np.isfinite(rep.col(f)),
+                    rows & np.isnan(rep.col(f)),
                     f,
                     f"required for a {k.label} report in a {'WGS84' if geodetic else 'ENU'} frame",
                 )
-    rng = rep.col("range_m")
-    flag(rng <= 0.0, "range_m", "range must be > 0 m")
-    el = rep.col("elevation_deg")
-    flag(np.abs(el) > 90.0, "elevation_deg", "elevation outside [-90, 90] deg")
-    lat = rep.col("lat_deg")
-    flag(np.abs(lat) > 90.0, "lat_deg", "latitude outside [-90, 90] deg")
+    for f, a in rep.values.items():
+        lo, hi, lo_open = INTERVALS[f]
+        # inf/-inf fail these comparisons; NaN (absent) passes.
+        out = (a <= lo if lo_open else a < lo) | (a >= hi if f == "azimuth_deg" else a > hi)
+        if out.any():
+            span = interval_text(f)
+            for i in np.flatnonzero(out).tolist():
+                bad.setdefault(i, (f, f"{a[i]:g} outside the accepted {span}"))
+    rng = rep.values.get("range_m")
+    if rng is not None:
+        if caps is None:
+            caps = range_caps(catalog)
+        cap = caps[np.maximum(rep.sensor, 0)]
+        flag(
+            rng > cap,
+            "range_m",
+            f"range beyond {RANGE_COVERAGE_FACTOR:g} x the sensor's coverage.max_range_m",
+        )
+    vel = [rep.values[f] for f in ("vx", "vy", "vz") if f in rep.values]
+    if vel:
+        sq = np.zeros(len(rep))
+        for v in vel:
+            sq += np.where(np.isnan(v), 0.0, v) ** 2
+        flag(sq > MAX_SPEED_MPS**2, "vx", f"speed above {MAX_SPEED_MPS:g} m/s")
     for f, s in rep.sigmas.items():
-        flag(s <= 0.0, "sigma_" + f, "sigma must be > 0")
+        lo, hi = sigma_interval(f)
+        flag(
+            (s < lo) | (s > hi),
+            "sigma_" + f,
+            f"sigma must be in [{lo:g}, {hi:g}] {UNITS.get(f, '')}".rstrip(),
+        )
     if rep.class_scores is not None:
         cs = rep.class_scores
         has = ~np.isnan(cs).all(axis=1)
         flag(
-            has & ((cs < 0).any(axis=1) | (cs > 1).any(axis=1)),
+            has & ~((cs >= 0) & (cs <= 1)).all(axis=1),
             "class_scores",
             "class scores must be probabilities in [0, 1]",
         )
-    del n
     return [(i, f, r) for i, (f, r) in sorted(bad.items())]
+
+
+def wrap_angles(rep: Reports) -> Reports:
+    """Azimuths into [0, 360) deg and longitudes above 180 into (-180, 180] (bounds-checked
+    values only; absent NaN stays NaN). Returns ``rep`` itself when nothing needs wrapping."""
+    new: dict[str, NDArray[np.float64]] = {}
+    az = rep.values.get("azimuth_deg")
+    if az is not None and ((az < 0.0) | (az >= 360.0)).any():
+        w = np.mod(az, 360.0)
+        new["azimuth_deg"] = np.where(w >= 360.0, 0.0, w)
+    for f in ("lon_deg", "operator_lon_deg"):
+        lon = rep.values.get(f)
+        if lon is not None and (lon > 180.0).any():
+            new[f] = np.where(lon > 180.0, lon - 360.0, lon)
+    if not new:
+        return rep
+    values = {**rep.values, **new}
+    return Reports(
+        rep.det_id, rep.time, rep.sensor, values, rep.sigmas, rep.text, rep.class_scores, rep.line
+    )
+
+
+_TOO_LONG: Final = b"\x00too-long\x00"
+"""Stands for a line over `MAX_LINE_BYTES` (never held in memory)."""
+
+
+def _split_lines(fh: IO[bytes], block: int) -> Iterator[list[bytes]]:
+    """Lines of a binary stream in lists of about ``block`` bytes (newlines removed).
+
+    A line longer than `MAX_LINE_BYTES` comes out as `_TOO_LONG`, and its bytes are dropped as
+    they are read, so memory stays bounded by ``block`` whatever the file holds.
+    """
+    tail = b""
+    skipping = False
+    while True:
+        data = fh.read(block)
+        if not data:
+            break
+        if skipping:
+            nl = data.find(b"\n")
+            if nl < 0:
+                continue
+            data = data[nl + 1 :]
+            skipping = False
+        buf = tail + data if tail else data
+        lines = buf.split(b"\n")
+        tail = lines.pop()
+        if len(tail) > MAX_LINE_BYTES:
+            lines.append(_TOO_LONG)
+            tail = b""
+            skipping = True
+        if lines and max(map(len, lines)) > MAX_LINE_BYTES:
+            lines = [_TOO_LONG if len(ln) > MAX_LINE_BYTES else ln for ln in lines]
+        if lines:
+            yield lines
+    if tail and not skipping:
+        yield [tail if len(tail) <= MAX_LINE_BYTES else _TOO_LONG]
 
 
 class DetectionReader:
     """Streams `detections.jsonl` as `Reports` chunks, checking every line.
 
     Also enforces file-wide rules across chunks: `det_id` unique and `time` non-decreasing.
+    A missing or unreadable file raises `ScenarioError` naming it.
     """
 
     def __init__(
@@ -296,6 +519,7 @@ class DetectionReader:
         self.stats = ReadStats()
         self._last_time = -math.inf
         self._seen_ids: set[int] = set()
+        self._caps = range_caps(catalog)
 
     def _error(self, line: int, fld: str | None, reason: str) -> ScenarioError:
         return ScenarioError(str(self.path), reason, line=line, field=fld)
@@ -309,19 +533,23 @@ class DetectionReader:
         try:
             recs = _DECODE_MANY.decode(b"[" + b",".join(raw) + b"]")
             return recs, list(range(first_line, first_line + len(raw)))
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             pass
         # Slow path: blank lines, or a bad line to name. Keep the numbering.
-        keep = [(first_line + i, b) for i, b in enumerate(raw) if b.strip()]
         recs, lines = [], []
-        for ln, b in keep:
+        for i, b in enumerate(raw):
+            ln = first_line + i
+            if b is _TOO_LONG:
+                self._reject(self._error(ln, None, f"line longer than {MAX_LINE_BYTES} bytes"))
+                continue
+            if not b.strip():
+                continue
             try:
                 recs.append(_DECODE_ONE.decode(b))
                 lines.append(ln)
-            except msgspec.ValidationError as e:
-                self._reject(self._error(ln, _field_from_msgspec(str(e)), str(e)))
-            except msgspec.DecodeError as e:
-                self._reject(self._error(ln, None, f"not valid JSON ({e})"))
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as e:
+                fld, reason, _ = describe_decode_error(b, e)
+                self._reject(self._error(ln, fld, reason))
         return recs, lines
 
     def _chunk(self, raw: list[bytes], first_line: int) -> Reports:
@@ -329,7 +557,7 @@ class DetectionReader:
         if not recs:
             return Reports.empty()
         rep, unknown = _records_to_reports(recs, np.asarray(lines, np.int64), self.catalog)
-        bad_rows = _check(rep, unknown, self.catalog)
+        bad_rows = check_reports(rep, unknown, self.catalog, self._caps)
         keep = np.ones(len(rep), dtype=bool)
         for i, f, reason in bad_rows:
             self._reject(self._error(lines[i], f, reason))
@@ -365,24 +593,35 @@ class DetectionReader:
         if keep.any():
             self._last_time = max(self._last_time, float(rep.time[keep].max()))
         out = rep if keep.all() else rep.take(keep)
+        out = wrap_angles(out)
         self.stats.accepted += len(out)
         return out
 
     def __iter__(self) -> Iterator[Reports]:
-        with self.path.open("rb") as fh:
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError as e:
+            raise ScenarioError(str(self.path), "file not found") from e
+        except IsADirectoryError as e:
+            raise ScenarioError(str(self.path), "is a directory, not a file") from e
+        except OSError as e:
+            raise ScenarioError(str(self.path), f"cannot be read ({e.strerror or e})") from e
+        with fh:
             yield from self._iter_fh(fh)
 
     def _iter_fh(self, fh: IO[bytes]) -> Iterator[Reports]:
         line_no = 1
-        while True:
-            raw = fh.readlines(self.chunk_lines * 200)
-            if not raw:
-                break
-            self.stats.lines += len(raw)
-            chunk = self._chunk(raw, line_no)
-            line_no += len(raw)
-            if len(chunk):
-                yield chunk
+        try:
+            for raw in _split_lines(fh, BLOCK_BYTES):
+                self.stats.lines += len(raw)
+                chunk = self._chunk(raw, line_no)
+                line_no += len(raw)
+                if len(chunk):
+                    yield chunk
+        except OSError as e:
+            raise ScenarioError(
+                str(self.path), f"read failed ({e.strerror or e})", line=line_no
+            ) from e
 
     def read_all(self) -> Reports:
         """The whole file as one `Reports` (sorted by time)."""

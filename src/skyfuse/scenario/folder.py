@@ -12,8 +12,19 @@ import msgspec
 from skyfuse.core.errors import ScenarioError
 from skyfuse.core.reports import Reports
 from skyfuse.scenario.catalog import SensorCatalog
-from skyfuse.scenario.detections import ReadStats, read_detections, write_detections
-from skyfuse.scenario.model import Context, SensorsFile, validate_sensors
+from skyfuse.scenario.detections import (
+    ReadStats,
+    describe_decode_error,
+    read_detections,
+    write_detections,
+)
+from skyfuse.scenario.model import (
+    Context,
+    SensorsFile,
+    sensors_json,
+    validate_context,
+    validate_sensors,
+)
 from skyfuse.scenario.tables import (
     Targets,
     Truth,
@@ -26,31 +37,68 @@ from skyfuse.scenario.tables import (
 )
 
 
-def _decode_json(path: Path, typ: type[Any]) -> Any:
+def _read_bytes(path: Path) -> bytes:
+    """A file's bytes, or `ScenarioError` naming it (missing, a directory, unreadable)."""
     try:
-        return msgspec.json.decode(path.read_bytes(), type=typ)
-    except msgspec.ValidationError as e:
-        raise ScenarioError(str(path), str(e)) from e
-    except msgspec.DecodeError as e:
-        raise ScenarioError(str(path), f"not valid JSON ({e})") from e
+        return path.read_bytes()
     except FileNotFoundError as e:
         raise ScenarioError(str(path), "file not found") from e
+    except IsADirectoryError as e:
+        raise ScenarioError(str(path), "is a directory, not a file") from e
+    except OSError as e:
+        raise ScenarioError(str(path), f"cannot be read ({e.strerror or e})") from e
+
+
+def _line_of(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, max(pos, 0)) + 1
+
+
+def _decode_json(path: Path, typ: type[Any]) -> Any:
+    """Decode a JSON file into a schema type; every failure is a `ScenarioError` naming the
+    file, and the line and field where the decoder can tell (NaN/Infinity literals, stray
+    characters, invalid UTF-8, too deep nesting; for a wrong value, its JSON path)."""
+    data = _read_bytes(path)
+    if len(data) > MAX_JSON_BYTES:
+        raise ScenarioError(str(path), f"larger than {MAX_JSON_BYTES} bytes")
+    if not data.strip():
+        raise ScenarioError(str(path), "file is empty")
+    try:
+        return msgspec.json.decode(data, type=typ)
+    except msgspec.ValidationError as e:
+        msg = str(e)
+        fld = msg.split("at `$.", 1)[1].split("`", 1)[0] if "at `$." in msg else None
+        if fld is None and "required field `" in msg:
+            fld = msg.split("required field `", 1)[1].split("`", 1)[0]
+        raise ScenarioError(str(path), msg, field=fld) from e
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as e:
+        fld, reason, pos = describe_decode_error(data, e)
+        line = None if pos is None else _line_of(data, pos)
+        raise ScenarioError(str(path), reason, line=line, field=fld) from e
+
+
+MAX_JSON_BYTES = 256 * 1024 * 1024
+"""Largest accepted `sensors.json` / `context.json` (a country of 10,000 sensors is ~10 MB)."""
 
 
 def read_sensors(folder: Path) -> SensorsFile:
-    """Read and validate `sensors.json`."""
+    """Read and validate `sensors.json` (see `validate_sensors`)."""
     path = Path(folder) / "sensors.json"
     doc: SensorsFile = _decode_json(path, SensorsFile)
     validate_sensors(doc, str(path))
     return doc
 
 
-def read_context(folder: Path) -> Context:
-    """Read `context.json` if present (an empty context otherwise)."""
+def read_context(folder: Path, *, geodetic: bool | None = None) -> Context:
+    """Read `context.json` if present (an empty context otherwise).
+
+    With ``geodetic`` given (the frame of `sensors.json`), its values are checked too.
+    """
     path = Path(folder) / "context.json"
     if not path.exists():
         return Context()
     ctx: Context = _decode_json(path, Context)
+    if geodetic is not None:
+        validate_context(ctx, str(path), geodetic=geodetic)
     return ctx
 
 
@@ -66,14 +114,29 @@ class TrackerInputs:
 
 
 def read_tracker_inputs(folder: Path, *, skip_bad: bool = False) -> TrackerInputs:
-    """Read `sensors.json`, `detections.jsonl` and `context.json` of a scenario folder."""
+    """Read `sensors.json`, `detections.jsonl` and `context.json` of a scenario folder.
+
+    Raises `ScenarioError` (naming file, line, field) for anything unusable, including a
+    missing folder or file, an empty sensor list and a `detections.jsonl` without a usable
+    report (empty, or every line rejected under ``skip_bad``).
+    """
     folder = Path(folder)
+    if not folder.exists():
+        raise ScenarioError(str(folder), "scenario folder not found")
     if not folder.is_dir():
-        raise ScenarioError(str(folder), "not a scenario folder")
+        raise ScenarioError(str(folder), "not a scenario folder (not a directory)")
     sensors = read_sensors(folder)
     catalog = SensorCatalog.build(sensors)
-    reports, stats = read_detections(folder / "detections.jsonl", catalog, skip_bad=skip_bad)
-    return TrackerInputs(sensors, catalog, reports, read_context(folder), stats)
+    context = read_context(folder, geodetic=catalog.frame.geodetic)
+    path = folder / "detections.jsonl"
+    reports, stats = read_detections(path, catalog, skip_bad=skip_bad)
+    if not len(reports):
+        if stats.skipped:
+            raise ScenarioError(
+                str(path), f"no usable report: every line was rejected; {stats.warning()}"
+            )
+        raise ScenarioError(str(path), "no reports: the file is empty")
+    return TrackerInputs(sensors, catalog, reports, context, stats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +176,7 @@ def write_scenario(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     catalog = SensorCatalog.build(sensors)
-    (folder / "sensors.json").write_bytes(msgspec.json.format(msgspec.json.encode(sensors)))
+    (folder / "sensors.json").write_bytes(sensors_json(sensors))
     write_detections(folder / "detections.jsonl", reports, catalog)
     write_truth(folder / "truth.csv", truth)
     write_labels(folder / "labels.csv", labels[0], labels[1])
