@@ -11,6 +11,11 @@ import numpy as np
 import psutil  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 
+from skyfuse.eval.realtime import covered_duration, real_time_factor
+
+__all__ = ["covered_duration", "real_time_factor"]
+"""Re-exported: the one definition of "x real time" (`skyfuse.eval.realtime`)."""
+
 F64 = NDArray[np.float64]
 
 MIB = 1024.0 * 1024.0
@@ -35,7 +40,8 @@ class RunStats(msgspec.Struct, kw_only=True):
     last_time_s: float
     """Scenario time of the last processed batch."""
     covered_s: float
-    """Scenario time covered by the processed batches (see `covered_duration`)."""
+    """Scenario time covered by the processed batches (`skyfuse.eval.realtime.covered_duration`:
+    first to last processed report time plus the last batch's interval), s."""
     budget_s: float | None
     budget_hit: bool
     """True when the run stopped at the wall-time budget before the last batch."""
@@ -45,7 +51,8 @@ class RunStats(msgspec.Struct, kw_only=True):
     batch_ms_p95: float
     batch_ms_max: float
     x_real_time: float
-    """``covered_s / tracking_s``: how many times faster than the sensors deliver."""
+    """``covered_s / tracking_s`` (`skyfuse.eval.realtime.real_time_factor`): scenario time of
+    the work done per second of step time; how many times faster than the sensors deliver."""
     rss_start_mib: float
     """Resident memory after reading the scenario, before the first step."""
     rss_end_mib: float
@@ -65,21 +72,6 @@ def batch_summary(batch_ms: F64) -> tuple[float, float, float]:
     if batch_ms.size == 0:
         return 0.0, 0.0, 0.0
     return float(batch_ms.mean()), float(np.percentile(batch_ms, 95)), float(batch_ms.max())
-
-
-def covered_duration(times: F64) -> float:
-    """Scenario time (s) covered by batches at sorted ``times``: last - first plus one median
-    batch interval (the last batch stands for one interval too), 0 for fewer than two batches."""
-    if times.size < 2:
-        return 0.0
-    return float(times[-1] - times[0] + np.median(np.diff(times)))
-
-
-def real_time_factor(covered_s: float, tracking_s: float) -> float:
-    """Scenario seconds processed per second of tracking (inf if no time was spent)."""
-    if tracking_s <= 0.0:
-        return float("inf") if covered_s > 0.0 else 0.0
-    return covered_s / tracking_s
 
 
 def rss_mib() -> float:

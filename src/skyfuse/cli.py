@@ -1,19 +1,25 @@
-"""The `skyfuse` command: sim, track, eval, train, demo.
+"""The `skyfuse` command: sim, track, eval, train, demo, alerts, passive.
 
 Each package contributes its commands through a `register(app)` function in its `commands`
 module; this file only composes them (one typed settings object per command, built here).
+Every registered command runs under `guarded`: a bad input (missing file or folder, unwritable
+path, malformed content) ends in one ``error: ...`` line on stderr and a non-zero exit status,
+never a traceback.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from skyfuse import __version__
-from skyfuse.console import print_error
+from skyfuse.console import describe_os_error, print_error
 from skyfuse.core.errors import InputError
 
 app = typer.Typer(
@@ -25,14 +31,81 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
+EXIT_INPUT = 2
+"""Exit status for bad input (as Typer's own usage errors)."""
+EXIT_INTERNAL = 3
+"""Exit status for an unexpected failure (a bug): the message asks for SKYFUSE_TRACEBACK=1."""
+TRACEBACK_ENV = "SKYFUSE_TRACEBACK"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def package_version() -> str:
+    """The installed distribution's version (``importlib.metadata``), else the source tree's."""
+    try:
+        return metadata.version("skyfuse")
+    except metadata.PackageNotFoundError:
+        from skyfuse import __version__
+
+        return __version__
+
+
+def guarded(fn: F) -> F:
+    """Wrap a command so bad input never ends in a traceback.
+
+    `InputError` (names file, line, field) and `OSError` (missing, unreadable or unwritable
+    paths) print one ``error:`` line and exit with `EXIT_INPUT`; undecodable text likewise.
+    Typer's own exits and usage errors pass through. Anything else is a bug: one line naming the
+    exception and `EXIT_INTERNAL`, or the full traceback when ``SKYFUSE_TRACEBACK=1``.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except InputError as e:
+            print_error(e)
+            raise typer.Exit(EXIT_INPUT) from e
+        except OSError as e:
+            print_error(describe_os_error(e))
+            raise typer.Exit(EXIT_INPUT) from e
+        except UnicodeError as e:
+            print_error(f"input is not valid UTF-8 text: {e}")
+            raise typer.Exit(EXIT_INPUT) from e
+        except Exception as e:
+            if os.environ.get(TRACEBACK_ENV):
+                raise
+            print_error(
+                f"internal error ({type(e).__name__}: {e}); run again with {TRACEBACK_ENV}=1 "
+                "for the traceback and report it"
+            )
+            raise typer.Exit(EXIT_INTERNAL) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"skyfuse {package_version()}")
+        raise typer.Exit()
+
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        typer.echo(__version__)
-        raise typer.Exit()
+    """Skyfuse: fuse radar, passive and cooperative drone sensors into one air picture."""
 
 
 @app.command("track")
@@ -84,11 +157,9 @@ def track_command(
     except InputError as e:
         print_error(f"{e}")
         raise typer.Exit(2) from e
-    if summary.read.skipped:
-        console.print(
-            f"[yellow]skipped {summary.read.skipped} bad report line(s)[/yellow]; first: "
-            f"{summary.read.examples[0]}"
-        )
+    except OSError as e:
+        print_error(f"{e.filename or ''}: {e.strerror or e}")
+        raise typer.Exit(2) from e
     console.print(
         f"{summary.reports} reports in {summary.batches} batches -> {summary.track_rows} track "
         f"rows in {out}"
@@ -96,6 +167,23 @@ def track_command(
         + f"; {summary.processing_seconds:.2f} s processing, {summary.x_real_time:.1f}x real "
         f"time, {summary.batch_ms_mean:.1f} ms/batch (p95 {summary.batch_ms_p95:.1f})"
     )
+    # --skip-bad: warn (count, fraction, the first five reasons with file:line and field, one a
+    # line so they never wrap); fail when most lines were bad (outputs are still written).
+    read = summary.read
+    if read.skipped:
+        for i, msg in enumerate(read.warning_lines(5)):
+            typer.secho(("warning: " if i == 0 else "  ") + msg, err=True, fg=typer.colors.YELLOW)
+    if read.mostly_rejected:
+        print_error(
+            f"most report lines were rejected ({read.skipped} of {read.accepted + read.skipped})"
+            ": check the input; the picture written holds only the accepted reports"
+        )
+        raise typer.Exit(EXIT_MOSTLY_REJECTED)
+
+
+EXIT_MOSTLY_REJECTED = 4
+"""`skyfuse track --skip-bad` exit status when more than half the report lines were rejected
+(the outputs for the accepted lines are still written)."""
 
 
 def _register_all() -> None:
@@ -115,6 +203,9 @@ def _register_all() -> None:
         register_demo,
     ):
         reg(app)
+    for info in app.registered_commands:
+        if info.callback is not None and not hasattr(info.callback, "__wrapped__"):
+            info.callback = guarded(info.callback)
 
 
 _register_all()

@@ -18,10 +18,11 @@ import numpy as np
 
 from skyfuse.alerting import Alert, AlertLog, AlertManager
 from skyfuse.classify import Classifier, load_default_model
+from skyfuse.core.errors import InputError
 from skyfuse.core.picture import ClassBeliefs, TrackerOutput
 from skyfuse.core.reports import Reports
 from skyfuse.outputs.tracks import TRACK_EXTRA_COLUMNS, PictureRows, picture_rows
-from skyfuse.scenario import TrackWriter, read_tracker_inputs
+from skyfuse.scenario import TrackWriter, check_output_file, read_tracker_inputs
 from skyfuse.scenario.catalog import SensorCatalog
 from skyfuse.scenario.detections import ReadStats
 from skyfuse.scenario.model import Context
@@ -126,8 +127,11 @@ class RunSummary:
 
     @property
     def x_real_time(self) -> float:
-        """Scenario duration / processing time."""
-        return self.scenario_seconds / max(self.processing_seconds, 1e-9)
+        """Scenario time covered by the processed batches / processing time
+        (`skyfuse.eval.realtime`)."""
+        from skyfuse.eval.realtime import real_time_factor
+
+        return real_time_factor(self.scenario_seconds, self.processing_seconds)
 
 
 def run_folder(
@@ -142,13 +146,19 @@ def run_folder(
     """Run a scenario folder through the pipeline; write `tracks.csv` (and `alerts.jsonl`).
 
     The picture at every distinct report time is written after all reports up to that time.
+    Output paths are checked before anything is read (`check_output_file`); every input error
+    is an `InputError` naming file, line and field.
     """
+    check_output_file(tracks_path, "tracks file")
+    if alerts_path is not None:
+        check_output_file(alerts_path, "alerts file")
+        if Path(alerts_path).resolve() == Path(tracks_path).resolve():
+            raise InputError(str(alerts_path), "alerts file is the same path as the tracks file")
     inputs = read_tracker_inputs(folder, skip_bad=skip_bad)
     cfg = config or PipelineConfig()
     if alerts_path is None:
         cfg = replace(cfg, assess_threats=False)
     pipe = Pipeline(inputs.catalog, inputs.context, cfg)
-    tracks_path.parent.mkdir(parents=True, exist_ok=True)
     times: list[float] = []
     n_alerts = 0
     batches = 0
@@ -172,8 +182,9 @@ def run_folder(
     finally:
         if log is not None:
             log.close()
-    t = inputs.reports.time
-    span = float(t[-1] - t[0]) if len(t) else 0.0
+    from skyfuse.eval.realtime import covered_duration
+
+    span = covered_duration(inputs.reports.time)
     ms = np.asarray(times) * 1e3 if times else np.zeros(1)
     return RunSummary(
         batches=batches,

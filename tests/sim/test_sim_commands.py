@@ -54,3 +54,36 @@ def test_sim_rejects_unknown_preset_and_frame(tmp_path: Path) -> None:
     r2 = CliRunner().invoke(_app(), ["sim", str(tmp_path / "y"), "--frame", "polar"])
     assert r2.exit_code == 2 and "--frame" in r2.output
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_sim_refuses_a_non_empty_folder_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "targets.csv").write_text("stale")
+    args = ["sim", str(out), "--preset", "n10-r1", "--duration", "3"]
+    res = CliRunner().invoke(_app(), args)
+    assert res.exit_code == 2
+    assert str(out) in res.output and "not empty" in res.output and "--force" in res.output
+    assert "Traceback" not in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "targets.csv"]
+    forced = CliRunner().invoke(_app(), [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    # the scenario files are replaced, the user's other file is kept
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "targets.csv").read_text() != "stale"
+    assert read_tracker_inputs(out).reports.time.size > 0
+
+
+def test_sim_into_an_empty_folder_and_onto_a_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    ok = CliRunner().invoke(_app(), ["sim", str(empty), "--preset", "n10-r1", "--duration", "2"])
+    assert ok.exit_code == 0, ok.output
+    a_file = tmp_path / "a.txt"
+    a_file.write_text("x")
+    res = CliRunner().invoke(_app(), ["sim", str(a_file), "--duration", "2"])
+    assert res.exit_code == 2 and "is a file" in res.output and str(a_file) in res.output
+    below = CliRunner().invoke(_app(), ["sim", str(a_file / "sub"), "--duration", "2"])
+    assert below.exit_code == 2 and "error" in below.output and "Traceback" not in below.output
+    assert a_file.read_text() == "x"

@@ -13,10 +13,49 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from skyfuse.classify.calibration import CalibrationReport
-from skyfuse.classify.learned import DEFAULT_MODEL_PATH, LearnedModel
+from skyfuse.classify.learned import MODEL_NAME, MODELS_DIR, LearnedModel, sidecar_path
 from skyfuse.classify.train import Samples, Source, collect, evaluate, train_model
-from skyfuse.console import print_error
+from skyfuse.console import print_error, writable_file
 from skyfuse.core.errors import InputError
+
+DEFAULT_TRAIN_OUT = Path("out/models") / f"{MODEL_NAME}.pkl"
+"""Where `skyfuse train` writes by default (relative to the working folder): never the model
+shipped in the package (`skyfuse.classify.learned.DEFAULT_MODEL_PATH`)."""
+
+
+def is_shipped_path(path: Path) -> bool:
+    """True if ``path`` is inside the package's shipped models folder (the shipped model, its
+    sidecar or a sibling the engine might load)."""
+    try:
+        return path.resolve().is_relative_to(MODELS_DIR.resolve())
+    except OSError:
+        return False
+
+
+def check_model_output(out: Path, *, force: bool, overwrite_shipped: bool) -> None:
+    """Refuse to write a model where it would replace something unasked, before any training.
+
+    The shipped models folder needs ``overwrite_shipped``; an existing model file (or its JSON
+    sidecar) elsewhere needs ``force``. Raises `InputError` naming the path and the option.
+    """
+    sidecar = sidecar_path(out)
+    if is_shipped_path(out) or is_shipped_path(sidecar):
+        if not overwrite_shipped:
+            raise InputError(
+                str(out),
+                "is the shipped model folder; train into another --out (default "
+                f"{DEFAULT_TRAIN_OUT}) or pass --overwrite-shipped to replace the shipped model",
+                field="--out",
+            )
+        return
+    writable_file(out, "the model")
+    existing = [p for p in (out, sidecar) if p.exists()]
+    if existing and not force:
+        raise InputError(
+            str(existing[0]),
+            "already exists; pass --force to overwrite it or choose another --out",
+            field="--out",
+        )
 
 
 def _advance(bar: Progress, task: TaskID, fraction: float) -> None:
@@ -125,8 +164,21 @@ def train_command(
     ] = Path("out/train-scenarios"),
     out: Annotated[
         Path,
-        typer.Option(help="Model file to write (a JSON sidecar is written next to it)."),
-    ] = DEFAULT_MODEL_PATH,
+        typer.Option(
+            help="Model file to write (a JSON sidecar is written next to it). Never the shipped "
+            "model unless --overwrite-shipped; an existing file needs --force."
+        ),
+    ] = DEFAULT_TRAIN_OUT,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing model file at --out.")
+    ] = False,
+    overwrite_shipped: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-shipped",
+            help="Allow --out in the package's models folder (replaces the shipped model).",
+        ),
+    ] = False,
     source: Annotated[
         str,
         typer.Option(
@@ -150,14 +202,20 @@ def train_command(
     source and the Bayesian classifier, samples per-track feature vectors with their true class,
     fits a calibrated gradient-boosting model, writes it with a sidecar (seed, features, data
     summary, sha256), and prints reliability, Brier score and confusion on held-out scenarios
-    for the Bayesian classifier alone and stacked with the new model.
+    for the Bayesian classifier alone and stacked with the new model. The shipped model is
+    only replaced with --overwrite-shipped; an existing --out only with --force.
     """
     console = Console()
     if source not in ("tracker", "oracle"):
         raise typer.BadParameter(f"unknown source {source!r}", param_hint="--source")
     src: Source = "tracker" if source == "tracker" else "oracle"
     names = list(preset or [])
+    if not scenario and not names:
+        raise typer.BadParameter("give --scenario or --preset", param_hint="--scenario")
     try:
+        check_model_output(out, force=force, overwrite_shipped=overwrite_shipped)
+        if report is not None:
+            writable_file(report, "the report")
         train_dirs = list(scenario or []) + simulate_presets(
             names, [seed + i for i in range(runs)], work_dir, console
         )

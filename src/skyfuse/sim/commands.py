@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from skyfuse.console import print_error
+from skyfuse.console import describe_os_error, print_error
 from skyfuse.core.errors import InputError
 from skyfuse.sim.presets import PRESETS, preset
 from skyfuse.sim.simulate import SimResult, simulate, write_result
@@ -35,6 +35,46 @@ def summary_tables(result: SimResult) -> tuple[Table, Table]:
     for kind, row in result.meta.get("reports_by_kind", {}).items():
         kinds.add_row(kind, str(sensors.get(kind, 0)), str(row["reports"]), str(row["false"]))
     return classes, kinds
+
+
+SCENARIO_FILES = (
+    "sensors.json",
+    "detections.jsonl",
+    "context.json",
+    "truth.csv",
+    "targets.csv",
+    "labels.csv",
+    "meta.json",
+)
+"""The files `skyfuse sim` writes (`shared/spec/scenario-format.md`)."""
+
+
+def prepare_output(out: Path, *, force: bool) -> None:
+    """Check that ``out`` can take a new scenario before anything is simulated.
+
+    A missing or empty folder is fine. A non-empty folder is refused unless ``force``; with
+    ``force`` its scenario files (`SCENARIO_FILES`) are removed first so no file of an earlier
+    scenario is left beside the new ones (other files are kept). Raises `InputError` naming the
+    folder; creates it.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "is a file; give a folder path for the scenario")
+    if out.is_dir():
+        entries = sorted(p.name for p in out.iterdir())
+        if entries and not force:
+            shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+            raise InputError(
+                str(out),
+                f"folder is not empty ({len(entries)} entries: {shown}); choose a new folder or "
+                "pass --force to replace its scenario files",
+            )
+        for name in SCENARIO_FILES:
+            if (out / name).is_file():
+                (out / name).unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(str(out), f"cannot create the folder: {describe_os_error(e)}") from e
 
 
 def register(app: typer.Typer) -> None:
@@ -74,11 +114,20 @@ def register(app: typer.Typer) -> None:
         area: Annotated[
             float | None, typer.Option("--area", min=100.0, help="Area radius, m.")
         ] = None,
+        force: Annotated[
+            bool,
+            typer.Option(
+                "--force",
+                "-f",
+                help="Write into a non-empty OUT, replacing its scenario files.",
+            ),
+        ] = False,
     ) -> None:
         """Simulate a scenario: sensors.json, detections.jsonl, context.json, truth.csv,
         targets.csv, labels.csv and meta.json in OUT.
 
-        Deterministic: the same preset, options and seed give identical files.
+        Deterministic: the same preset, options and seed give identical files. OUT must be
+        missing or empty unless --force.
         """
         console = Console()
         overrides: dict[str, object] = {"seed": seed}
@@ -102,6 +151,7 @@ def register(app: typer.Typer) -> None:
         overrides.update({k: v for k, v in named.items() if v is not None})
         try:
             config = preset(preset_name, **overrides)
+            prepare_output(out, force=force)
         except InputError as e:
             print_error(f"{e}")
             raise typer.Exit(2) from e
