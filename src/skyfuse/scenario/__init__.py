@@ -10,6 +10,7 @@ from skyfuse.scenario.detections import (
 from skyfuse.scenario.folder import (
     GroundTruth,
     TrackerInputs,
+    check_output_file,
     read_context,
     read_ground_truth,
     read_sensors,
@@ -57,6 +58,7 @@ __all__ = [
     "TrackWriter",
     "TrackerInputs",
     "Truth",
+    "check_output_file",
     "read_context",
     "read_detections",
     "read_ground_truth",

@@ -57,6 +57,8 @@ from skyfuse.scenario.bounds import (
 from skyfuse.scenario.catalog import SensorCatalog
 
 NAN: Final = math.nan
+MOSTLY_REJECTED: Final = 0.5
+"""Fraction of rejected report lines above which a lenient read is called a failure."""
 BLOCK_BYTES: Final = 8 * 1024 * 1024
 """Bytes read from the file at a time (one decoding chunk is about this big)."""
 
@@ -183,6 +185,20 @@ class ReadStats:
         total = self.accepted + self.skipped
         return self.skipped / total if total else 0.0
 
+    @property
+    def mostly_rejected(self) -> bool:
+        """More than `MOSTLY_REJECTED` of the report lines were skipped."""
+        return self.rejected_fraction > MOSTLY_REJECTED
+
+    def warning_lines(self, n_examples: int = 5) -> list[str]:
+        """The count and fraction skipped, then the first reasons (file:line: field ...)."""
+        total = self.accepted + self.skipped
+        head = (
+            f"skipped {self.skipped} of {total} report line(s) "
+            f"({100.0 * self.rejected_fraction:.1f} %); first:"
+        )
+        return [head, *self.examples[:n_examples]]
+
     def warning(self, n_examples: int = 3) -> str:
         """One paragraph for a user: how many lines were skipped and the first reasons."""
         total = self.accepted + self.skipped
@@ -246,7 +262,7 @@ def describe_decode_error(doc: bytes, exc: BaseException) -> tuple[str | None, s
     an invalid UTF-8 byte, too deep nesting, a truncated object."""
     if isinstance(exc, msgspec.ValidationError):
         msg = str(exc)
-        return _field_from_msgspec(msg), msg, None
+        return _field_from_msgspec(msg), msg.split(" - at `$", 1)[0], None
     if isinstance(exc, UnicodeDecodeError):
         try:
             doc.decode("utf-8")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from skyfuse.core.errors import ScenarioError
+from skyfuse.core.errors import InputError, ScenarioError
 from skyfuse.core.reports import Reports
 from skyfuse.scenario.catalog import SensorCatalog
 from skyfuse.scenario.detections import (
@@ -100,6 +101,34 @@ def read_context(folder: Path, *, geodetic: bool | None = None) -> Context:
     if geodetic is not None:
         validate_context(ctx, str(path), geodetic=geodetic)
     return ctx
+
+
+def check_output_file(path: Path, what: str = "output file") -> None:
+    """Make sure ``path`` can be written as a file before any long computation.
+
+    Missing parent folders are created (as ``mkdir -p``). Raises `InputError` naming the path
+    when it is a folder, a part of its parent path is a file, the parent cannot be created, or
+    the parent folder is not writable.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(str(path), f"{what} is a directory, expected a file path")
+    parent = path.parent
+    for p in (parent, *parent.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise InputError(str(path), f"{what}: {p} is a file, not a directory")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(
+            str(path), f"{what}: cannot create directory {parent} ({e.strerror or e})"
+        ) from e
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(str(path), f"{what}: directory {parent} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InputError(str(path), f"{what} exists and is not writable")
 
 
 @dataclass(frozen=True, slots=True)
