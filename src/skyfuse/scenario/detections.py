@@ -194,7 +194,7 @@ class ReadStats:
         """The count and fraction skipped, then the first reasons (file:line: field ...)."""
         total = self.accepted + self.skipped
         head = (
-            f"skipped {self.skipped} of {total} report line(s) "
+            f"skipped {self.skipped} bad report line(s) of {total} "
             f"({100.0 * self.rejected_fraction:.1f} %); first:"
         )
         return [head, *self.examples[:n_examples]]
@@ -203,7 +203,7 @@ class ReadStats:
         """One paragraph for a user: how many lines were skipped and the first reasons."""
         total = self.accepted + self.skipped
         head = (
-            f"skipped {self.skipped} of {total} report line(s) "
+            f"skipped {self.skipped} bad report line(s) of {total} "
             f"({100.0 * self.rejected_fraction:.1f} %)"
         )
         ex = self.examples[:n_examples]
@@ -351,11 +351,14 @@ def _records_to_reports(
 
 
 def range_caps(catalog: SensorCatalog) -> NDArray[np.float64]:
-    """(S,) largest accepted report range per sensor, metres: `RANGE_COVERAGE_FACTOR` times a
-    finite `coverage.max_range_m`, never above `MAX_RANGE_M`."""
-    caps = np.array(
-        [RANGE_COVERAGE_FACTOR * s.coverage.max_range_m for s in catalog.specs], dtype=np.float64
-    ).reshape(len(catalog))
+    """(S,) largest accepted report range per sensor, metres: `RANGE_COVERAGE_FACTOR` times the
+    sensor's finite reach (`coverage.max_range_m`, or a longer `max_range_m_by_class`), never
+    above `MAX_RANGE_M`."""
+    reach = [
+        max([s.coverage.max_range_m, *s.coverage.max_range_m_by_class.values()])
+        for s in catalog.specs
+    ]
+    caps = RANGE_COVERAGE_FACTOR * np.array(reach, dtype=np.float64).reshape(len(catalog))
     return np.minimum(np.where(np.isfinite(caps) & (caps > 0), caps, MAX_RANGE_M), MAX_RANGE_M)
 
 
