@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -17,70 +18,137 @@ import numpy as np
 import typer
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from skyfuse.core.errors import InputError
 from skyfuse.core.kinds import CLASSES
+from skyfuse.eval.realtime import covered_duration, real_time_factor
 
 console = Console()
 
+KIND_SHORT: dict[str, str] = {
+    "site_threat": "site",
+    "border_crossing": "border",
+    "raid": "raid",
+    "launch_area": "launch",
+    "relay": "relay",
+}
+"""Alert kinds as the live view shows them (one short word each, so the column stays narrow)."""
+MAX_ALERT_ROWS = 6
+"""Active alerts listed (soonest ETA first); the rest are counted in one line."""
 
-class _LiveView:
-    """Live terminal view: tracks by class, active alerts, counts and speed."""
 
-    def __init__(self) -> None:
+def _eta_text(eta: float | None) -> str:
+    """ETA (s) as one short token: '45 s' under a minute, else min:s ('196' -> '3:16')."""
+    if eta is None or not np.isfinite(eta):
+        return "-"
+    e = max(0, round(float(eta)))
+    return f"{e // 60}:{e % 60:02d}" if e >= 60 else f"{e} s"
+
+
+class LiveView:
+    """Live terminal view: tracks by class, active alerts, counts and speed.
+
+    Fits 80 columns without cutting a word: kinds are abbreviated (`KIND_SHORT`), numbers and
+    identifiers never wrap, and the operator's sentence wraps at spaces in the remaining width.
+    Speed is the scenario time covered by the processed batches over the processing time
+    (`skyfuse.eval.realtime`).
+    """
+
+    def __init__(self, max_alert_rows: int = MAX_ALERT_ROWS) -> None:
         self.active: dict[str, dict[str, object]] = {}
         self.events = 0
         self.batches = 0
         self.seconds = 0.0
-        self.last_rows_cls: list[str] = []
+        self.classes: list[str] = []
         self.time = 0.0
+        self.batch_times: list[float] = []
+        self.max_alert_rows = max_alert_rows
 
-    def on_step(self, res: object) -> None:
-        from skyfuse.pipeline import StepResult
-
-        assert isinstance(res, StepResult)
+    def update(
+        self, time: float, seconds: float, classes: Sequence[str], alerts: Iterable[object]
+    ) -> None:
+        """One processed batch: its report time (s), processing time (s), the classes of the
+        tracks shown, and its alert events (`Alert` or their dicts)."""
         self.batches += 1
-        self.seconds += res.seconds
-        self.time = res.rows.time
-        self.last_rows_cls = res.rows.cls
-        for a in res.alerts:
-            d = msgspec.to_builtins(a)
+        self.seconds += seconds
+        self.time = time
+        self.batch_times.append(time)
+        self.classes = list(classes)
+        for a in alerts:
+            d = a if isinstance(a, dict) else msgspec.to_builtins(a)
             self.events += 1
             if d.get("state") == "cleared":
                 self.active.pop(str(d["alert_id"]), None)
             else:
                 self.active[str(d["alert_id"])] = d
 
-    def render(self) -> Group:
-        counts = Counter(self.last_rows_cls)
-        t1 = Table(title=f"Picture at t = {self.time:7.1f} s", expand=True)
-        t1.add_column("class")
-        t1.add_column("tracks", justify="right")
+    def on_step(self, res: object) -> None:
+        """`skyfuse.pipeline.run_folder` callback."""
+        from skyfuse.pipeline import StepResult
+
+        assert isinstance(res, StepResult)
+        self.update(res.rows.time, res.seconds, res.rows.cls, res.alerts)
+
+    def x_real_time(self) -> float:
+        """Scenario time covered so far / processing time so far."""
+        return real_time_factor(covered_duration(self.batch_times), self.seconds)
+
+    def picture_table(self) -> Table:
+        """Tracks shown, by class."""
+        counts = Counter(self.classes)
+        t = Table(title=f"Picture at t = {self.time:.1f} s")
+        t.add_column("class", no_wrap=True)
+        t.add_column("tracks", justify="right", no_wrap=True)
         for c in CLASSES:
             if counts.get(c):
-                t1.add_row(c, str(counts[c]))
-        t1.add_row("[bold]all[/bold]", f"[bold]{sum(counts.values())}[/bold]")
-        t2 = Table(title=f"Active alerts ({len(self.active)})", expand=True)
-        for col in ("kind", "track", "where", "ETA s", "why"):
-            t2.add_column(col, overflow="fold")
+                t.add_row(c, str(counts[c]))
+        t.add_row("[bold]all[/bold]", f"[bold]{sum(counts.values())}[/bold]")
+        return t
+
+    def alerts_table(self) -> Table:
+        """Active alerts, soonest ETA first: kind, track, site or border, ETA, reason."""
+        t = Table(
+            title=f"Active alerts ({len(self.active)})",
+            expand=True,
+            caption="ETA in s or min:s; where: site, border or (raid) the site it heads to",
+        )
+        t.add_column("kind", no_wrap=True)
+        t.add_column("track", justify="right", no_wrap=True)
+        t.add_column("where", no_wrap=True)
+        t.add_column("ETA", justify="right", no_wrap=True)
+        t.add_column("why", ratio=1)
 
         def eta(d: dict[str, object]) -> float:
             v = d.get("eta_s")
-            return float(v) if isinstance(v, int | float) else 1e9
+            return float(v) if isinstance(v, int | float) else float("inf")
 
-        for d in sorted(self.active.values(), key=eta)[:12]:
-            t2.add_row(
-                str(d.get("kind")),
-                str(d.get("track_id")),
-                str(d.get("site_id") or d.get("border_id") or ""),
-                f"{eta(d):.0f}" if d.get("eta_s") is not None else "",
-                str(d.get("reason", ""))[:90],
+        ordered = sorted(self.active.values(), key=eta)
+        for d in ordered[: self.max_alert_rows]:
+            kind = str(d.get("kind"))
+            track = d.get("track_id")
+            where = d.get("site_id") or d.get("border_id") or d.get("toward_site_id") or "-"
+            v = d.get("eta_s")
+            t.add_row(
+                KIND_SHORT.get(kind, kind),
+                "-" if track is None else str(track),
+                str(where),
+                _eta_text(float(v) if isinstance(v, int | float) else None),
+                escape(str(d.get("reason") or "")),
             )
+        if len(ordered) > self.max_alert_rows:
+            t.add_row("", "", "", "", f"and {len(ordered) - self.max_alert_rows} more")
+        return t
+
+    def render(self) -> Group:
+        """The whole view."""
         speed = (
-            f"{self.batches} batches, {self.seconds:.1f} s processing, {self.events} alert events"
+            f"t = {self.time:.1f} s: {self.batches} batches in {self.seconds:.1f} s of "
+            f"processing ({self.x_real_time():.1f}x real time), {self.events} alert events"
         )
-        return Group(Panel(speed, title="Skyfuse demo"), t1, t2)
+        return Group(Panel(speed, title="Skyfuse demo"), self.picture_table(), self.alerts_table())
 
 
 def plot_tracks(folder: Path, tracks_csv: Path, png: Path) -> None:
@@ -139,12 +207,14 @@ def run_demo(out: Path, preset_name: str, seed: int, live: bool) -> dict[str, ob
     from skyfuse.scenario import read_tracks
     from skyfuse.sim import preset, simulate, write_result
 
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "is a file; give a folder for the demo outputs (--out)")
     out.mkdir(parents=True, exist_ok=True)
     scen = out / "scenario"
     console.print(f"[bold]1/4[/bold] simulating preset [cyan]{preset_name}[/cyan] (seed {seed})")
     write_result(simulate(preset(preset_name, seed=seed)), scen)
     console.print("[bold]2/4[/bold] tracking, classifying, assessing threats")
-    view = _LiveView()
+    view = LiveView()
     tracks = out / "tracks.csv"
     alerts = out / "alerts.jsonl"
     if live:

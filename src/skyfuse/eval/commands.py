@@ -91,9 +91,16 @@ def render_report(report: EvalReport) -> Group:
         head.add_row("[yellow]unscored track rows[/]", str(report.unscored_track_rows))
     parts.append(head)
     if report.per_class:
-        t = Table(title="per class")
-        for col in ("class", "targets", "tracked >= 50%", "latency med s", "never", "det->track s"):
-            t.add_column(col, justify="right" if col != "class" else "left")
+        t = Table(
+            title="per class",
+            caption="tracked: paired >= 50% of its life; latency: birth -> first track, median; "
+            "never: detectable, never tracked; det->trk: first report -> track, median",
+        )
+        for col in ("class", "targets", "tracked", "latency s", "never", "det->trk s"):
+            if col == "class":
+                t.add_column(col, no_wrap=True)
+            else:
+                t.add_column(col, justify="right", no_wrap=True)
         for r in report.per_class:
             t.add_row(
                 r.cls,
