@@ -8,7 +8,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 OUT     ?= out
 
-.PHONY: run test test-fast test-slow lint typecheck fmt bench bench-quick bench-fusion bench-decisions env clean
+.PHONY: run test test-fast test-slow lint typecheck fmt bench bench-quick bench-fusion bench-decisions bench-real env clean
 
 $(UV):
 	$(PY_BOOT) -m venv $(TOOLS)
@@ -47,17 +47,22 @@ bench: env
 	$(PY) -m bench.run --out bench/results
 	$(PY) -m bench.run_fusion --out bench/results
 	$(PY) -m bench.run_decisions --out bench/results
+	$(PY) -m bench.run_real --out bench/results
 
 bench-quick: env
 	$(PY) -m bench.run --quick --out bench/results
 	$(PY) -m bench.run_fusion --quick --out bench/results
 	$(PY) -m bench.run_decisions --quick --out bench/results
+	$(PY) -m bench.run_real --quick --out bench/results
 
 bench-fusion: env
 	$(PY) -m bench.run_fusion --out bench/results
 
 bench-decisions: env
 	$(PY) -m bench.run_decisions --out bench/results
+
+bench-real: env
+	$(PY) -m bench.run_real --out bench/results
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(OUT) .mypy_cache .ruff_cache .pytest_cache

@@ -912,11 +912,20 @@ def build_real_world(
         raise InputError("real world", "the time window holds no airborne position", field="window")
     dt_s = cfg.truth_dt_s
     n_steps = math.floor(duration / dt_s)
-    inside = [np.isfinite(f.time) & (f.time >= start) & (f.time <= end) for f in fixes]
-    lat_all = np.concatenate([f.lat_deg[m] for f, m in zip(fixes, inside, strict=True)])
-    lon_all = np.concatenate([f.lon_deg[m] for f, m in zip(fixes, inside, strict=True)])
-    if lat_all.size == 0:
+    lat_l, lon_l = [], []
+    for f in fixes:
+        for sg in np.unique(f.segment).tolist():
+            sel = f.segment == sg
+            lo, hi = max(float(f.time[sel][0]), start), min(float(f.time[sel][-1]), end)
+            if hi < lo:
+                continue
+            # Positions of the segment inside the window, every 10 s (and its ends).
+            g = np.append(np.arange(lo, hi, 10.0), hi)
+            lat_l.append(np.interp(g, f.time[sel], f.lat_deg[sel]))
+            lon_l.append(np.interp(g, f.time[sel], f.lon_deg[sel]))
+    if not lat_l:
         raise InputError("real world", "the time window holds no airborne position", field="window")
+    lat_all, lon_all = np.concatenate(lat_l), np.concatenate(lon_l)
     centre = (float(np.median(lat_all)), float(np.median(lon_all)))
     proj = MapProjection(True, round(centre[0], 6), round(centre[1], 6))
 
