@@ -89,7 +89,10 @@ def test_hostile_probability_fast_unknown_and_cooperative() -> None:
     assert h[0] < 0.01  # bird speed
     assert h[1] > 0.99  # Shahed speed
     assert h[2] < 0.01  # airliner speed
-    assert h[3] == pytest.approx(cfg.coop_discount * h[1])
+    # a consistent cooperative claim: a fast unknown is an aircraft telling us who it is
+    assert h[3] == 0.0
+    named = hostile_probability(np.array([probs("decoy", 0.8)]), speed[3:], coop[3:], cfg)
+    assert named[0] == pytest.approx(cfg.coop_discount * 0.8)
     # a newborn track, or one whose speed is very uncertain, is not yet "fast"
     young = hostile_probability(p[:1], np.array([50.0]), coop[:1], cfg, age_s=1.0)
     assert young[0] == pytest.approx(h[1] / cfg.fast_mature_s, rel=1e-6)
@@ -143,7 +146,8 @@ def test_track_flying_over_two_sites_reports_both_with_primary_first() -> None:
 
 def test_closing_rule_yields_to_a_site_the_course_points_at() -> None:
     """A drone flying straight at a far site, passing 25 degrees off a near one, is not warned
-    for the near one until it could reach it within ``explain_within_s``."""
+    for the near one (its goal posterior is the far site's) until its final approach: able to
+    reach the near radius within ``final_approach_s`` with a miss under two radii."""
     a = 0.44  # course straight at "far"; "near" is 25 degrees to its right
     sites = [
         Site(site_id="near", x=4000.0, y=0.0, radius_m=500.0),
@@ -151,20 +155,20 @@ def test_closing_rule_yields_to_a_site_the_course_points_at() -> None:
     ]
     vel = [50.0 * math.cos(a), 50.0 * math.sin(a), 0.0]
     ta = ThreatAssessor(ENU, Context(sites=sites))
-    off = ThreatAssessor(ENU, Context(sites=sites), ThreatConfig(explain_ratio=0.0))
     pic, bel = picture_from_states(0.0, ENU, [1], [[0.0, 0.0, 800.0, *vel]], [probs("decoy", 1.0)])
 
     def p_near(assessor: ThreatAssessor) -> float:
         s = assessor.assess(pic, bel).sites
         return float(np.sum(s.p_threat[s.site == 0]))
 
-    assert p_near(off) > 0.5  # the closing rule alone warns the near site
     assert p_near(ta) < 0.1  # explained by the far site: passing by
-    # 2 km from the near site (30 s away): the last chance to warn it, whatever the course
+    # 2 km from the near site (30 s away), passing 850 m from its centre: the last chance
     b = a - math.radians(25.0)
     close = [[4000.0 - 2000.0 * math.cos(b), -2000.0 * math.sin(b), 800.0, *vel]]
     pic, bel = picture_from_states(0.0, ENU, [1], close, [probs("decoy", 1.0)])
-    assert p_near(ta) == pytest.approx(p_near(off))
+    assert p_near(ta) > 0.5
+    late = ThreatAssessor(ENU, Context(sites=sites), ThreatConfig(final_approach_s=0.0))
+    assert p_near(late) < 0.1
 
 
 def _border_context(share: list[str], redact: bool = True) -> Context:
@@ -214,20 +218,27 @@ def test_border_crossing_after_a_site_is_discounted() -> None:
     assert bc.p_cross[order][0] < 0.1 and bc.p_cross[order][1] == pytest.approx(0.9)
 
 
-def test_closing_track_off_course_threatens_nearby_site() -> None:
+def test_closing_track_off_course_threatens_its_likely_goal() -> None:
+    """3 km west of the power station on a 30-degree dogleg, no other site ahead: the power
+    station is the course's likely goal (posterior ~0.75), so the intent rule warns it."""
     ta = ThreatAssessor(ENU, Context(sites=SITES))
-    # 3 km west of the power station, flying 30 degrees off the bearing (a dogleg)
     a = math.radians(30.0)
     state = [[7000.0, 0.0, 500.0, 50.0 * math.cos(a), 50.0 * math.sin(a), 0.0]]
     pic, bel = picture_from_states(0.0, ENU, [1], state, [probs("attack_drone", 1.0)])
     s = ta.assess(pic, bel).sites
     assert len(s) == 1 and not s.on_course[0]
-    assert s.p_hit[0] < 0.01 and s.p_closing[0] > 0.9
+    assert s.p_hit[0] < 0.01 and 0.6 < s.p_closing[0] < 0.8
     assert s.eta_s[0] == pytest.approx(3000.0 / 50.0)  # flying straight at it
     assert s.impact[0] == pytest.approx([10_000.0, 0.0, 0.0])  # the site centre
     assert s.impact_r95_m[0] == 500.0
     straight = ThreatAssessor(ENU, Context(sites=SITES), ThreatConfig(closing_horizon_s=0.0))
     assert len(straight.assess(pic, bel).sites) == 0
+    # the same course with a second site straight ahead of it: the dogleg explains both less
+    # well than the straight course explains the second, so the power station is not named
+    ahead = Site(site_id="ahead", x=7000.0 + 20_000.0 * math.cos(a), y=20_000.0 * math.sin(a))
+    two = ThreatAssessor(ENU, Context(sites=[*SITES, ahead]))
+    s2 = two.assess(pic, bel).sites
+    assert float(np.sum(s2.p_threat[s2.site == 0])) < 0.2
 
 
 def test_border_warnings_need_a_partner_share_list() -> None:

@@ -16,6 +16,7 @@ from skyfuse.threat.geometry import (
     closest_approach,
     closing_score,
     first_leftward_crossing,
+    goal_posterior,
     horizontal_cov_at,
     pass_within_probability,
     radius95,
@@ -39,6 +40,49 @@ def test_closest_approach_head_on_and_offset() -> None:
     assert miss[0, 1] == pytest.approx(300.0)  # site on the left: positive
     assert t[0, 2] == 0.0  # behind: closest now
     assert miss[0, 2] == pytest.approx(2000.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-20_000.0, 20_000.0),
+    st.floats(-20_000.0, 20_000.0),
+    st.floats(-300.0, 300.0),
+    st.floats(-300.0, 300.0),
+)
+def test_closest_approach_matches_the_sampled_minimum(
+    x: float, y: float, vx: float, vy: float
+) -> None:
+    """Closed form t* = max(r.v / |v|^2, 0), |miss| = distance at t*: equal to the minimum of
+    |r - v t| over a fine time grid (and the signed miss is + when the point is on the left)."""
+    speed = math.hypot(vx, vy)
+    if speed < 1.0:
+        return
+    rel = np.array([[[x, y]]])
+    vel = np.array([[vx, vy]])
+    t, miss = closest_approach(rel, vel)
+    t_star = max((x * vx + y * vy) / speed**2, 0.0)
+    assert t[0, 0] == pytest.approx(t_star, rel=1e-9, abs=1e-9)
+    grid = np.linspace(0.0, t_star * 2.0 + 10.0, 20_001)
+    d = np.hypot(x - vx * grid, y - vy * grid)
+    step = float(grid[1] - grid[0]) * speed  # metres flown between grid times
+    assert abs(miss[0, 0]) == pytest.approx(d.min(), rel=1e-6, abs=step)
+    assert abs(miss[0, 0]) <= d.min() + 1e-6 * max(1.0, d.min())
+    if t_star > 0:
+        left = vx * y - vy * x  # z of v x r: > 0 when the point is left of the course
+        assert math.copysign(1.0, miss[0, 0]) == math.copysign(1.0, left) or abs(left) < 1e-6
+
+
+def test_goal_posterior_sharing_and_elsewhere() -> None:
+    # one site explains the course well, two alike, none at all
+    lik = np.array([[3.0, 0.0], [0.24, 0.24], [0.0, 0.0]])
+    w = 0.5
+    e = 1.0 / (2.0 * math.pi)
+    post = goal_posterior(lik, w, e)
+    assert post[0, 0] == pytest.approx(3.0 / (3.0 + w * e))
+    assert post[1, 0] == pytest.approx(post[1, 1]) and post[1].sum() < 1.0
+    assert post[1, 0] < 0.5  # two sites alike: neither is *the* goal
+    assert np.all(post[2] == 0.0)
+    assert np.all(post.sum(axis=1) <= 1.0 + 1e-12)
 
 
 def test_closest_approach_hovering_track_uses_current_distance() -> None:

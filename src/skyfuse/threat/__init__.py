@@ -3,6 +3,7 @@ raids, launch areas and relay emitters, from the air picture and the class belie
 
 from skyfuse.threat.assessor import (
     BorderCrossings,
+    CoopState,
     Raids,
     Relays,
     SiteThreats,
@@ -10,6 +11,7 @@ from skyfuse.threat.assessor import (
     ThreatConfig,
     ThreatPicture,
     TrackThreats,
+    cooperative_state,
     hostile_probability,
 )
 from skyfuse.threat.context import ThreatContext
@@ -18,6 +20,7 @@ from skyfuse.threat.replay import picture_from_states, track_pictures, truth_pic
 
 __all__ = [
     "BorderCrossings",
+    "CoopState",
     "LaunchArea",
     "Raids",
     "Relays",
@@ -27,6 +30,7 @@ __all__ = [
     "ThreatContext",
     "ThreatPicture",
     "TrackThreats",
+    "cooperative_state",
     "hostile_probability",
     "picture_from_states",
     "track_pictures",

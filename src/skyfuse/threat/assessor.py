@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from enum import IntEnum
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
-from skyfuse.core.kinds import CLASSES, TargetClass
+from skyfuse.core.kinds import CLASSES, SensorKind, TargetClass
 from skyfuse.core.picture import ClassBeliefs, Picture
 from skyfuse.geo.workframe import WorkFrame
 from skyfuse.scenario.model import Context
@@ -30,6 +31,7 @@ from skyfuse.threat.geometry import (
     closest_approach,
     closing_score,
     first_leftward_crossing,
+    goal_posterior,
     horizontal_cov_at,
     left_normal,
     local_covariance,
@@ -59,8 +61,12 @@ class ThreatConfig:
     ``fast`` is a smooth band between ``fast_min_mps`` and ``fast_max_mps`` (edges
     ``fast_width_mps`` wide, widened by the speed's own uncertainty): Shahed-class 40-55 m/s is
     inside, birds and airliners outside.
-    Tracks bound to an honest cooperative identity (ADS-B / Remote ID, not spoof-suspect) are
-    multiplied by ``coop_discount``.
+    Cooperative identities (see `cooperative_state`): a track whose ADS-B / Remote ID claim
+    agrees with our own non-cooperative sensors counts only its attack-drone and decoy belief,
+    times ``coop_discount`` (a fast `unknown` is an aircraft telling us who it is, not a
+    threat); a friendly identity is never a threat; a spoof-suspect claim counts at least
+    ``spoof_p_hostile`` whatever its class (the object lies about itself); a cooperative-only
+    track (no independent confirmation) is assessed like any other.
     """
 
     fast_min_mps: float = 25.0
@@ -69,6 +75,13 @@ class ThreatConfig:
     fast_mature_s: float = 5.0
     """An `unknown` track counts as fast only in proportion to its age over this, s."""
     coop_discount: float = 0.1
+    spoof_p_hostile: float = 0.9
+    duplicate_gate_m: float = 300.0
+    """A track seen only by non-cooperative sensors that lies within this (plus 3 sigma of both
+    tracks) of a cooperative, non-spoofed track and flies its velocity is the same aircraft
+    tracked twice: it is treated as that cooperative track, m."""
+    duplicate_gate_mps: float = 15.0
+    """Velocity part of that gate (plus 3 sigma), m/s."""
     min_p_hostile: float = 0.2
     """Tracks below this are never assessed against sites."""
     horizon_s: float = 1200.0
@@ -78,21 +91,21 @@ class ThreatConfig:
     cross_sigma_floor_m: float = 30.0
     """Added in quadrature to the cross-track sigma (manoeuvre, site extent), m."""
     closing_horizon_s: float = 100.0
-    """A hostile track that could reach a site's radius within about this long, flying straight
-    at it, and is closing on it (course within ``closing_max_angle_deg`` of the bearing) counts
-    as a threat to it even off a direct course (doglegs), s; 0 judges straight courses only
-    (fewer alerts on drones passing a site for another, less warning of dogleg routes)."""
+    """Intent rule: a hostile track that could reach a site's radius within about this long,
+    flying straight at it, and is closing on it (course within ``closing_max_angle_deg`` of the
+    bearing) counts as a threat to it off a direct course (doglegs) in proportion to the
+    posterior that the site is its goal (`goal_posterior`), s; 0 judges straight courses only."""
     closing_max_angle_deg: float = 45.0
-    explain_ratio: float = 0.5
-    """The closing rule counts for a site only in proportion to how well the track's course is
-    explained by flying to it (`aim_likelihood`) against the best-explained other site: full
-    weight when at least this share of the other's likelihood (comparably likely), less below.
-    A drone on a straight course at one site is not also warned for a site it passes; 0
-    switches this off."""
-    explain_within_s: float = 60.0
-    """A site the track could reach within this long (flying straight at it, s) is warned by
-    the closing rule whatever else its course explains: the last chance to warn 60 s before
-    arrival when a dogleg happened to point at another site."""
+    elsewhere_weight: float = 0.5
+    final_approach_s: float = 60.0
+    """Final-approach rule: a hostile track that could reach a site's radius within this long
+    (flying straight at it, s), closing on it, and whose straight course passes within
+    ``final_approach_radii`` radii of it (at the closest approach, less one cross-track sigma)
+    is warned by the closing rule whatever its goal posterior: the last chance to warn 60 s
+    before arrival when the final turn comes late. 0 switches it off."""
+    final_approach_radii: float = 2.0
+    """`goal_posterior`: prior weight of "the goal is none of our sites" against 1 per site.
+    Larger names a goal off a direct course less readily."""
     final_leg_share: float = 0.5
     """`aim_likelihood`: share of a route flown on its final, straight leg to the site."""
     dogleg_max_deg: float = 60.0
@@ -141,6 +154,7 @@ class ThreatConfig:
             raise ValueError("ThreatConfig.fast_min_mps: must be below fast_max_mps")
         for name in (
             "coop_discount",
+            "spoof_p_hostile",
             "min_p_hostile",
             "min_p_threat",
             "share_threshold",
@@ -166,10 +180,85 @@ def fast_band(speed_mps: F64, cfg: ThreatConfig, speed_sigma_mps: F64 | float = 
     )
 
 
+class CoopState(IntEnum):
+    """What a track's cooperative claim (ADS-B / Remote ID) tells threat assessment."""
+
+    NONE = 0
+    """No cooperative claim, or one with no independent confirmation (cooperative-only)."""
+    CONSISTENT = 1
+    """Identity bound to a track our own non-cooperative sensors see, within gate, not
+    spoof-suspect (or a non-cooperative duplicate of such a track)."""
+    FRIENDLY = 2
+    """A consistent or cooperative-only claim of an identity listed as friendly."""
+    SPOOFED = 3
+    """The claim disagrees with our sensors (spoof suspect)."""
+
+
+_COOP_MASK = (1 << int(SensorKind.ADSB)) | (1 << int(SensorKind.REMOTE_ID))
+_NONCOOP_MASK = (
+    (1 << int(SensorKind.RADAR))
+    | (1 << int(SensorKind.ACOUSTIC))
+    | (1 << int(SensorKind.RF_DF))
+    | (1 << int(SensorKind.EO_IR))
+)
+
+
+def cooperative_state(
+    pic: Picture, friendly_ids: frozenset[str], cfg: ThreatConfig, R: F64 | None = None
+) -> NDArray[np.int8]:
+    """`CoopState` code (n,) of every track of ``pic``.
+
+    A claim is a bound ``coop_id`` or an ADS-B / Remote ID bit in ``sensor_mask`` (a
+    cooperative report updated the track recently: it passed the binder's agreement gate, or no
+    non-cooperative track was around). It is *consistent* when the track also carries
+    non-cooperative evidence (radar, acoustic, RF-DF or EO/IR bits) and is not
+    ``spoof_suspect``; cooperative-only otherwise (``NONE``: assessed like any track). A track
+    with non-cooperative evidence only that lies within the duplicate gate of a non-spoofed
+    claiming track (position within ``duplicate_gate_m`` + 3 sigma, velocity within
+    ``duplicate_gate_mps`` + 3 sigma, both horizontal in the local frame) is the same aircraft
+    tracked twice and takes that track's state. ``R`` (n, 3, 3): working frame -> local ENU
+    rotations (computed when None).
+    """
+    n = len(pic)
+    mask = pic.sensor_mask.astype(np.int64)
+    has_id = np.array([c is not None for c in pic.coop_id], dtype=bool).reshape(n)
+    claim = has_id | ((mask & _COOP_MASK) != 0)
+    seen = (mask & _NONCOOP_MASK) != 0
+    spoof = np.asarray(pic.spoof_suspect, dtype=bool)
+    friendly = np.zeros(n, bool)
+    if friendly_ids:
+        friendly = np.array(
+            [c is not None and str(c) in friendly_ids for c in pic.coop_id], dtype=bool
+        ).reshape(n)
+    out = np.full(n, int(CoopState.NONE), dtype=np.int8)
+    out[claim & seen & ~spoof] = CoopState.CONSISTENT
+    out[friendly & ~spoof] = CoopState.FRIENDLY
+    out[claim & spoof] = CoopState.SPOOFED
+    honest = np.flatnonzero(claim & ~spoof)
+    lone = np.flatnonzero(~claim & seen & ~spoof)
+    if len(honest) and len(lone):
+        R = pic.frame.local_rotation(pic.state[lone, :3]) if R is None else R[lone]
+        dp = np.einsum("aij,abj->abi", R, pic.state[None, honest, :3] - pic.state[lone, None, :3])
+        dv = np.einsum("aij,abj->abi", R, pic.state[None, honest, 3:] - pic.state[lone, None, 3:])
+        var_p = np.trace(pic.cov[:, :2, :2], axis1=1, axis2=2)
+        var_v = np.trace(pic.cov[:, 3:5, 3:5], axis1=1, axis2=2)
+        gate_p = cfg.duplicate_gate_m + 3.0 * np.sqrt(var_p[lone, None] + var_p[None, honest])
+        gate_v = cfg.duplicate_gate_mps + 3.0 * np.sqrt(var_v[lone, None] + var_v[None, honest])
+        near = (np.hypot(dp[..., 0], dp[..., 1]) <= gate_p) & (
+            np.hypot(dv[..., 0], dv[..., 1]) <= gate_v
+        )
+        # the nearest honest claimant in gate lends its state
+        d = np.where(near, np.hypot(dp[..., 0], dp[..., 1]), np.inf)
+        j = np.argmin(d, axis=1)
+        hit = np.isfinite(d[np.arange(len(lone)), j])
+        out[lone[hit]] = np.maximum(out[honest[j[hit]]], int(CoopState.CONSISTENT))
+    return out
+
+
 def hostile_probability(
     probs: F64,
     speed_mps: F64,
-    cooperative: NDArray[np.bool_],
+    cooperative: NDArray[np.bool_] | NDArray[np.int8],
     cfg: ThreatConfig,
     *,
     speed_sigma_mps: F64 | float = 0.0,
@@ -180,13 +269,21 @@ def hostile_probability(
     ``p(attack_drone) + p(decoy) + p(unknown) * fast * maturity``: ``probs`` (n, 8) class
     beliefs in `CLASSES` order; ``speed_mps`` (n,) horizontal speed and ``speed_sigma_mps`` its
     1-sigma; ``age_s`` (n,) time since the track was born, with ``maturity = min(age /
-    fast_mature_s, 1)`` (a track's first velocities are the least reliable); ``cooperative``
-    (n,) honest cooperative identity, discounted by ``coop_discount``.
+    fast_mature_s, 1)`` (a track's first velocities are the least reliable).
+    ``cooperative`` (n,): `CoopState` codes (or booleans: True = consistent). Consistent:
+    ``(p(attack_drone) + p(decoy)) * coop_discount`` (a fast unknown that tells us who it is
+    and is where it says is not a threat); friendly: 0; spoofed: at least ``spoof_p_hostile``.
     """
+    state = np.asarray(cooperative)
+    if state.dtype == np.bool_:
+        state = np.where(state, int(CoopState.CONSISTENT), int(CoopState.NONE))
     mature = np.clip(np.asarray(age_s, dtype=np.float64) / max(cfg.fast_mature_s, 1e-9), 0, 1)
     fast = fast_band(speed_mps, cfg, speed_sigma_mps) * mature
-    p = probs[:, _ATTACK] + probs[:, _DECOY] + probs[:, _UNKNOWN] * fast
-    p = np.where(cooperative, p * cfg.coop_discount, p)
+    named = probs[:, _ATTACK] + probs[:, _DECOY]
+    p = named + probs[:, _UNKNOWN] * fast
+    p = np.where(state == CoopState.CONSISTENT, named * cfg.coop_discount, p)
+    p = np.where(state == CoopState.FRIENDLY, 0.0, p)
+    p = np.where(state == CoopState.SPOOFED, np.maximum(p, cfg.spoof_p_hostile), p)
     return np.asarray(np.clip(p, 0.0, 1.0))
 
 
@@ -358,13 +455,21 @@ class ThreatAssessor:
         frame: working frame of the pictures to come.
         context: sites, borders and partners (scenario coordinates; converted here once).
         config: tuning; defaults suit Shahed-class raids.
+        friendly_ids: cooperative identities (ICAO 24-bit addresses, Remote ID UAS ids) of
+            friendly traffic: never a site threat unless their claim is spoof-suspect.
     """
 
     def __init__(
-        self, frame: WorkFrame, context: Context, config: ThreatConfig | None = None
+        self,
+        frame: WorkFrame,
+        context: Context,
+        config: ThreatConfig | None = None,
+        *,
+        friendly_ids: frozenset[str] | set[str] | tuple[str, ...] = frozenset(),
     ) -> None:
         self.frame = frame
         self.config = config or ThreatConfig()
+        self.friendly_ids = frozenset(str(i) for i in friendly_ids)
         self.context = ThreatContext.build(context, frame)
         c = self.config
         self._raids = RaidGrouper(c.raid_pos_scale_m, c.raid_vel_scale_mps, c.raid_min_tracks)
@@ -385,7 +490,7 @@ class ThreatAssessor:
         R = self.frame.local_rotation(moving.state[:, :3])
         vel_l = np.einsum("nij,nj->ni", R, moving.state[:, 3:])
         speed = np.hypot(vel_l[:, 0], vel_l[:, 1])
-        coop = np.array([c is not None for c in moving.coop_id], dtype=bool) & ~moving.spoof_suspect
+        coop = cooperative_state(moving, self.friendly_ids, cfg, R)
         unit = vel_l[:, :2] / np.maximum(speed, 1e-9)[:, None]
         Pvv = R @ moving.cov[:, 3:, 3:] @ np.swapaxes(R, 1, 2)
         speed_sigma = np.sqrt(np.maximum(variance_along(Pvv[:, :2, :2], unit), 0.0))
@@ -473,18 +578,21 @@ class ThreatAssessor:
             )
         else:  # straight courses only
             p_close, tau = np.zeros_like(p_hit), np.full_like(p_hit, np.inf)
-        # a track on course for another site is passing by, not closing on this one
         if m > 1:
-            top2 = -np.sort(-p_hit, axis=1)[:, :2]
-            other = np.where(p_hit >= top2[:, :1], top2[:, 1:2], top2[:, :1])
-            p_close = p_close * (1.0 - other)
-            if cfg.explain_ratio > 0:
-                w = self._explained(rel, v2, speed, P_l, radius, t_cpa)
-                p_close = p_close * np.where(tau <= cfg.explain_within_s, 1.0, w)
             # a course through an earlier site mostly ends there: later sites count less
             earlier = t_cpa[:, None, :] < t_cpa[:, :, None]  # (n, site, site passed first)
             p_first = np.max(np.where(earlier, p_hit[:, None, :], 0.0), axis=2)
             p_hit = p_hit * (1.0 - (1.0 - cfg.overfly_share) * p_first)
+        if m and cfg.closing_horizon_s > 0:
+            # off a direct course, a site is threatened only as the track's likely goal
+            over = np.linalg.norm(rel, axis=-1) <= radius  # already over the site
+            goal = self._goal(rel, v2, speed, P_l, radius)
+            if cfg.final_approach_s > 0:
+                near = (tau <= cfg.final_approach_s) & (
+                    np.abs(miss) - sigma <= cfg.final_approach_radii * radius
+                )
+                goal = np.where(near, 1.0, goal)
+            p_close = np.where(over, p_close, p_close * goal)
         on_course = p_hit >= p_close
         dist = np.linalg.norm(rel, axis=-1)
         direct = np.where(speed[:, None] > 0, dist / np.maximum(speed, 1e-9)[:, None], np.inf)
@@ -531,10 +639,11 @@ class ThreatAssessor:
             urgency=urgency,
         )
 
-    def _explained(self, rel: F64, v2: F64, speed: F64, P_l: F64, radius: F64, t_cpa: F64) -> F64:
-        """(n, m) weight in [0, 1] of each site's closing rule: its `aim_likelihood` over
-        ``explain_ratio`` x the best other site's (sites within the horizon; 1 when it is
-        comparably likely or better)."""
+    def _goal(self, rel: F64, v2: F64, speed: F64, P_l: F64, radius: F64) -> F64:
+        """(n, m) posterior that each site is the track's goal (`goal_posterior`) from its
+        current course: `aim_likelihood` (final leg at the site or a dogleg leg toward it) for
+        sites ahead within the horizon; a site the straight course passes within its radius is
+        explained by the final-leg term already."""
         cfg = self.config
         unit = v2 / np.maximum(speed, 1e-9)[:, None]
         cross_var = variance_along(P_l[:, 3:5, 3:5], left_normal(unit))
@@ -550,11 +659,9 @@ class ThreatAssessor:
             cfg.final_leg_share,
             math.radians(cfg.dogleg_max_deg),
         )
-        like = np.where(t_cpa <= cfg.horizon_s, like, 0.0)
-        top2 = -np.sort(-like, axis=1)[:, :2]
-        other = np.where(like >= top2[:, :1], top2[:, 1:2], top2[:, :1])
-        ratio = like / np.maximum(cfg.explain_ratio * other, 1e-300)
-        return np.asarray(np.clip(ratio, 0.0, 1.0))
+        reach = np.linalg.norm(rel, axis=-1) <= cfg.horizon_s * speed[:, None]
+        like = np.where(reach, like, 0.0)
+        return goal_posterior(like, cfg.elsewhere_weight, 1.0 / (2.0 * math.pi))
 
     @staticmethod
     def _per_track(n: int, s: SiteThreats) -> tuple[NDArray[np.intp], F64, F64, F64, I64]:

@@ -330,3 +330,19 @@ def segment_distance(x: F64, a: F64, b: F64) -> tuple[F64, F64]:
     u = np.clip(np.einsum("cki,ki->ck", w, d) / dd[None], 0.0, 1.0)
     dist = np.linalg.norm(w - u[..., None] * d[None], axis=-1)
     return np.asarray(dist), u
+
+
+def goal_posterior(likelihood: F64, elsewhere_weight: float, elsewhere_density: float) -> F64:
+    """Posterior (n, m) that each track flies to each site, from course likelihoods.
+
+    Hypotheses: "goal = site j" for every site (equal prior weight 1 each) and "goal
+    elsewhere" (a transit, a border, a site we do not protect: prior weight
+    ``elsewhere_weight``, course density ``elsewhere_density`` per radian, 1 / (2 pi) for a
+    course unrelated to any site). ``likelihood`` (n, m): course density per radian under each
+    site hypothesis (`aim_likelihood`, zero for sites out of reach). A course that only one
+    site explains well gives that site most of the mass; two sites it explains alike share
+    it, so neither is named as *the* goal.
+    """
+    lik = np.maximum(np.asarray(likelihood, dtype=np.float64), 0.0)
+    den = lik.sum(axis=1, keepdims=True) + elsewhere_weight * elsewhere_density
+    return np.asarray(lik / np.maximum(den, 1e-300))
