@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 console = Console(stderr=True)
 
@@ -38,6 +39,17 @@ EXIT_INTERNAL = 3
 TRACEBACK_ENV = "SKYFUSE_TRACEBACK"
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SHORT_HELP: dict[str, str] = {
+    "sim": "Simulate a named scenario into a scenario folder.",
+    "track": "Run the pipeline on a scenario folder: tracks.csv and alerts.jsonl.",
+    "eval": "Score a tracks.csv (and alerts.jsonl) against the scenario's truth.",
+    "train": "Train the learned classifier and report its calibration.",
+    "alerts": "Assess threats and write alerts from a tracks.csv or from the truth.",
+    "passive": "Run passive and cooperative fusion on a folder and summarise it.",
+    "demo": "Simulate a night raid and run everything on it (what `make run` does).",
+}
+"""One line per command for `skyfuse --help` (each command's own help stays in full)."""
 
 
 def package_version() -> str:
@@ -206,6 +218,9 @@ def _register_all() -> None:
     for info in app.registered_commands:
         if info.callback is not None and not hasattr(info.callback, "__wrapped__"):
             info.callback = guarded(info.callback)
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        if info.short_help is None and name in SHORT_HELP:
+            info.short_help = SHORT_HELP[name]
 
 
 _register_all()

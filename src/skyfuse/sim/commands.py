@@ -123,11 +123,11 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
     ) -> None:
-        """Simulate a scenario: sensors.json, detections.jsonl, context.json, truth.csv,
-        targets.csv, labels.csv and meta.json in OUT.
+        """Simulate a named scenario into the scenario folder OUT.
 
-        Deterministic: the same preset, options and seed give identical files. OUT must be
-        missing or empty unless --force.
+        Writes sensors.json, detections.jsonl, context.json, truth.csv, targets.csv,
+        labels.csv and meta.json. Deterministic: the same preset, options and seed give
+        identical files. OUT must be missing or empty unless --force.
         """
         console = Console()
         overrides: dict[str, object] = {"seed": seed}
