@@ -19,10 +19,11 @@ from rich.table import Table
 from rich.text import Text
 from typer.testing import CliRunner
 
-from skyfuse.classify.commands import DEFAULT_TRAIN_OUT, is_shipped_path
+from skyfuse.classify.commands import DEFAULT_TRAIN_OUT, check_model_output, is_shipped_path
 from skyfuse.classify.learned import DEFAULT_MODEL_PATH, MODELS_DIR, LearnedModel
 from skyfuse.cli import EXIT_INPUT, EXIT_INTERNAL, TRACEBACK_ENV, app, guarded
 from skyfuse.console import describe_os_error
+from skyfuse.core.errors import InputError
 from skyfuse.demo import KIND_SHORT, LiveView
 from skyfuse.eval import evaluate, render_report
 from skyfuse.scenario import TrackWriter, read_ground_truth, read_tracks
@@ -106,6 +107,20 @@ def test_train_default_output_is_not_the_shipped_model() -> None:
     assert not is_shipped_path(DEFAULT_TRAIN_OUT)
     assert is_shipped_path(DEFAULT_MODEL_PATH)
     assert is_shipped_path(MODELS_DIR / "anything-else.pkl")
+
+
+def test_model_output_rules(tmp_path: Path) -> None:
+    # --force alone never opens the shipped folder; --overwrite-shipped does
+    with pytest.raises(InputError, match="--overwrite-shipped"):
+        check_model_output(DEFAULT_MODEL_PATH, force=True, overwrite_shipped=False)
+    check_model_output(DEFAULT_MODEL_PATH, force=False, overwrite_shipped=True)
+    fresh = tmp_path / "deep" / "new.pkl"
+    check_model_output(fresh, force=False, overwrite_shipped=False)
+    assert fresh.parent.is_dir() and not fresh.exists()
+    fresh.write_bytes(b"x")
+    with pytest.raises(InputError, match="already exists"):
+        check_model_output(fresh, force=False, overwrite_shipped=False)
+    check_model_output(fresh, force=True, overwrite_shipped=False)
 
 
 def test_train_refuses_the_shipped_model_before_any_work(shared_dir: Path) -> None:

@@ -43,9 +43,9 @@ def check_model_output(out: Path, *, force: bool, overwrite_shipped: bool) -> No
         if not overwrite_shipped:
             raise InputError(
                 str(out),
-                "is the shipped model folder; train into another --out (default "
-                f"{DEFAULT_TRAIN_OUT}) or pass --overwrite-shipped to replace the shipped model",
-                field="--out",
+                f"--out is in the shipped models folder ({MODELS_DIR}); train into another "
+                f"--out (default {DEFAULT_TRAIN_OUT}) or pass --overwrite-shipped to replace "
+                "the shipped model",
             )
         return
     writable_file(out, "the model")
@@ -54,7 +54,6 @@ def check_model_output(out: Path, *, force: bool, overwrite_shipped: bool) -> No
         raise InputError(
             str(existing[0]),
             "already exists; pass --force to overwrite it or choose another --out",
-            field="--out",
         )
 
 
