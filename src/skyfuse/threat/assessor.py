@@ -80,7 +80,7 @@ class ThreatConfig:
     """A track seen only by non-cooperative sensors that lies within this (plus 3 sigma of both
     tracks) of a cooperative, non-spoofed track and flies its velocity is the same aircraft
     tracked twice: it is treated as that cooperative track, m."""
-    duplicate_gate_mps: float = 15.0
+    duplicate_gate_mps: float = 10.0
     """Velocity part of that gate (plus 3 sigma), m/s."""
     min_p_hostile: float = 0.2
     """Tracks below this are never assessed against sites."""
