@@ -45,7 +45,10 @@ class TrackerConfig:
             formation memory; raid-10x100 seeds 1-4: 578 with no limit, 528 at 200 m).
         gate_chi2: Mahalanobis gate in measurement space (3 dof: 16.3 = 99.9 %).
         gate_sigmas: spatial pre-gate radius in standard deviations of track + plot spread.
-        max_gate_radius_m: cap on the spatial pre-gate radius.
+        max_gate_radius_m: cap on the spatial pre-gate radius (the gate itself follows the
+            covariance: ``gate_sigmas`` sigma of track plus plot spread). 10 km: a 350 m/s
+            target moves 4.2 km in a 12 s scan, and a one-point track's 40 m/s prior over 12 s
+            is 480 m per axis (3 km cut that tail off); the Mahalanobis gate decides.
         clutter_density: false-plot density in radar measurement space, per (m rad^2); None
             derives it per sensor from `clutter_rate_per_scan` over its coverage.
         max_pairs_per_batch: cap on gated pairs per sensor batch (flooding sensor guard).
@@ -55,7 +58,18 @@ class TrackerConfig:
             40 m/s suits drones (Shahed ~50 m/s is 1.25 sigma) and keeps a new track in a
             100 m formation from taking its neighbour's plot (raid-10x100: 301 ID switches vs
             360 at 50 and 399 at 60); manned aircraft (>150 m/s) then confirm later from radar
-            (mixed-demo: 2.0 s instead of 1.0 s) unless ADS-B starts them.
+            (mixed-demo: 2.0 s instead of 1.0 s) unless ADS-B starts them. The prior only
+            covers what a plot does not say: a self-reported velocity (ADS-B, Remote ID) is
+            taken with its own noise, a radar's radial velocity fixes the radial component
+            (`Measurements.velocity_information`), and faster targets start by two points.
+        init_max_speed_mps, two_point_sigmas: two-point initiation (`Tracker._two_point`): a
+            leftover plot that no track gates pairs with a single-plot tentative track within
+            ``init_max_speed_mps * dt`` plus ``two_point_sigmas`` sigma of the two plots'
+            spreads, which takes the difference velocity and its honest covariance. The
+            one-point prior keeps its say in raids (plots a 40 m/s prior gates never get
+            there). 0 disables. Straight flights at 200-340 m/s seen by one radar: 0 % tracked
+            before, 82-98 % after (one track id each); 400 m/s covers airliners, fast jets and
+            cruise missiles.
         confirm_llr: score needed to confirm (ln((1 - beta) / alpha) ~ 9.2 for alpha = 1e-4).
         confirm_min_hits: and at least this many updates.
         init_exclusion_chi2: a leftover plot closer than this (Mahalanobis, measurement space)
@@ -65,6 +79,11 @@ class TrackerConfig:
         delete_llr_drop: a shown track whose score fell this far below its maximum (each radar
             scan that covers it without a plot adds ln(1 - Pd)) is deleted (SPRT deletion).
         delete_after_s: a confirmed or coasting track not updated for this long is deleted.
+        tentative_timeout_scans, coast_after_scans, delete_after_scans: the three waiting times
+            above are at least this many of the track's revisit intervals (its sensors' scan or
+            report periods, and the running mean of the intervals seen, at most
+            ``max_revisit_s``): a 12 s radar or a gappy ADS-B feed does not lose its tracks
+            between reports, while 1 s radars keep the times above.
         max_position_sigma_m: a track whose position sigma exceeds this is deleted.
         merge_radius_m, merge_chi2: two tracks closer than the radius (15 m: duplicates share
             plots and sit metres apart, while neighbours in a 100 m formation often come within
@@ -102,18 +121,24 @@ class TrackerConfig:
     formation_max_offset_m: float = 200.0
     gate_chi2: float = 16.0
     gate_sigmas: float = 5.0
-    max_gate_radius_m: float = 3000.0
+    max_gate_radius_m: float = 10_000.0
     clutter_density: float | None = None
     max_pairs_per_batch: int = 200_000
 
     init_speed_sigma_h: float = 40.0
     init_speed_sigma_v: float = 10.0
+    init_max_speed_mps: float = 400.0
+    two_point_sigmas: float = 3.0
     confirm_llr: float = 8.0
     confirm_min_hits: int = 2
     init_exclusion_chi2: float = 4.0
     tentative_timeout_s: float = 2.5
     coast_after_s: float = 1.5
     delete_after_s: float = 5.0
+    tentative_timeout_scans: float = 2.5
+    coast_after_scans: float = 1.5
+    delete_after_scans: float = 3.0
+    max_revisit_s: float = 30.0
     delete_llr_drop: float = 9.0
     max_position_sigma_m: float = 1500.0
     merge_radius_m: float = 15.0
@@ -141,6 +166,11 @@ class TrackerConfig:
             "formation_max_gap_s",
             "formation_velocity_chi2",
             "formation_max_offset_m",
+            "two_point_sigmas",
+            "tentative_timeout_scans",
+            "coast_after_scans",
+            "delete_after_scans",
+            "max_revisit_s",
         )
         for name in positive:
             if not getattr(self, name) > 0.0:
@@ -171,6 +201,11 @@ class TrackerConfig:
         if not self.handover_chi2 >= 0.0:
             raise ValueError(
                 f"TrackerConfig.handover_chi2 must be >= 0 (0 disables), got {self.handover_chi2!r}"
+            )
+        if not self.init_max_speed_mps >= 0.0:
+            raise ValueError(
+                "TrackerConfig.init_max_speed_mps must be >= 0 (0 disables two-point "
+                f"initiation), got {self.init_max_speed_mps!r}"
             )
         if self.clutter_density is not None and not self.clutter_density > 0.0:
             raise ValueError("TrackerConfig.clutter_density must be > 0 or None")

@@ -44,6 +44,14 @@ class Measurements:
         point: (m, 3) report positions in the working frame (m), NaN rows if unknown.
         point_cov: (m, 3, 3) covariance of ``point`` in the working frame (m^2), NaN if unknown.
         sensor: (m,) sensor index of each report.
+        vel: (m, 3) the report's own velocity in the working frame (m/s; cooperative
+            self-reports), NaN rows where absent; None if the model has none.
+        vel_cov: (m, 3, 3) noise covariance of ``vel`` (m^2/s^2); None with ``vel``.
+        radial: (m,) radial velocity w.r.t. the sensor (m/s, positive away; radar Doppler),
+            NaN where absent; None if the model has none.
+        radial_var: (m,) its variance (m^2/s^2); None with ``radial``.
+        ident: (m,) cooperative identity (``icao24`` / ``uas_id``; "" where absent); None for
+            kinds without identity.
     """
 
     z: F64
@@ -51,6 +59,11 @@ class Measurements:
     point: F64
     point_cov: F64
     sensor: NDArray[np.int32]
+    vel: F64 | None = None
+    vel_cov: F64 | None = None
+    radial: F64 | None = None
+    radial_var: F64 | None = None
+    ident: NDArray[np.str_] | None = None
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
@@ -58,8 +71,53 @@ class Measurements:
     def take(self, idx: IDX) -> Measurements:
         """The measurements at rows ``idx``."""
         return Measurements(
-            self.z[idx], self.R[idx], self.point[idx], self.point_cov[idx], self.sensor[idx]
+            self.z[idx],
+            self.R[idx],
+            self.point[idx],
+            self.point_cov[idx],
+            self.sensor[idx],
+            None if self.vel is None else self.vel[idx],
+            None if self.vel_cov is None else self.vel_cov[idx],
+            None if self.radial is None else self.radial[idx],
+            None if self.radial_var is None else self.radial_var[idx],
+            None if self.ident is None else self.ident[idx],
         )
+
+    def velocity_information(self, catalog: SensorCatalog) -> tuple[F64, F64]:
+        """What the reports say about the target's velocity, in information form.
+
+        Returns ``(Y (m, 3, 3), y (m, 3))`` in the working frame (s^2/m^2 and s/m): a full
+        self-reported velocity ``v`` with noise ``R`` gives ``Y = R^-1, y = R^-1 v``; a radial
+        velocity ``r`` with variance ``s2`` along the unit line of sight ``u`` (sensor to
+        ``point``) gives ``Y = u u' / s2, y = u r / s2``; no velocity gives zeros. Adding
+        ``Y`` to a prior's information matrix fuses the report into it (`filters`-free,
+        closed form)."""
+        m = len(self)
+        Y = np.zeros((m, 3, 3))
+        y = np.zeros((m, 3))
+        if self.vel is not None and self.vel_cov is not None:
+            ok = np.flatnonzero(
+                np.isfinite(self.vel).all(axis=1) & np.isfinite(self.vel_cov).all(axis=(1, 2))
+            )
+            if ok.size:
+                Ri = np.linalg.inv(self.vel_cov[ok])
+                Y[ok] = Ri
+                y[ok] = np.einsum("kij,kj->ki", Ri, self.vel[ok])
+        if self.radial is not None and self.radial_var is not None:
+            d = self.point - catalog.position[self.sensor]
+            rng = np.linalg.norm(d, axis=1)
+            ok = np.flatnonzero(
+                np.isfinite(self.radial)
+                & (self.radial_var > 0.0)
+                & np.isfinite(self.radial_var)
+                & (rng > 1.0)
+            )
+            if ok.size:
+                u = d[ok] / rng[ok, None]
+                w = 1.0 / self.radial_var[ok]
+                Y[ok] += w[:, None, None] * u[:, :, None] * u[:, None, :]
+                y[ok] += (w * self.radial[ok])[:, None] * u
+        return Y, y
 
 
 class MeasurementModel(Protocol):
@@ -106,6 +164,21 @@ def _sigma(reports: Reports, catalog: SensorCatalog, field: str) -> F64:
             field=f"sigma_{field}",
         )
     return np.asarray(s, dtype=np.float64)
+
+
+def _optional_sigma(reports: Reports, catalog: SensorCatalog, field: str, fallback: float) -> F64:
+    """Per-report 1-sigma of an optional quantity: the report's ``sigma_<field>``, else the
+    sensor's ``noise_sigma``, else ``fallback`` (a conservative figure; units of the field)."""
+    own = reports.sigma(field)
+    default = catalog.default_sigma(field)[reports.sensor]
+    s = np.where(np.isnan(own), default, own)
+    return np.asarray(np.where(s > 0.0, s, fallback), dtype=np.float64)
+
+
+RADIAL_SIGMA_FALLBACK_MPS = 2.0
+"""Radial-velocity 1-sigma (m/s) when neither a report nor its radar gives one."""
+VEL_SIGMA_FALLBACK_MPS = 5.0
+"""Self-reported velocity 1-sigma per axis (m/s) when neither report nor sensor gives one."""
 
 
 def _require(reports: Reports, field: str) -> F64:
@@ -157,8 +230,9 @@ class RadarModel:
 
     EKF in measurement space: ``h(x) = aer(R_s (p - p_s))``, Jacobian by `polar_jacobian_local`
     chained with ``R_s``. Report fields ``range_m``, ``azimuth_deg``, ``elevation_deg`` are
-    required; sigmas from ``sigma_<field>`` or the sensor's ``noise_sigma``. Radial velocity is
-    not used (documented limitation; a 4-D variant would add ``(p - p_s) . v / r``).
+    required; sigmas from ``sigma_<field>`` or the sensor's ``noise_sigma``. The optional
+    ``radial_velocity_mps`` (positive away) is carried in `Measurements.radial` for
+    initiation (the radial component of a new track's velocity); updates use position only.
     """
 
     dim = 3
@@ -182,7 +256,23 @@ class RadarModel:
         G = aer_jacobian(az, el, rng)
         C_local = G @ R @ np.swapaxes(G, 1, 2)
         C = np.swapaxes(rot, 1, 2) @ C_local @ rot
-        return Measurements(np.stack([rng, az, el], axis=1), R, point, C, s.astype(np.int32))
+        radial = reports.values.get("radial_velocity_mps")
+        radial_var = None
+        if radial is not None:
+            radial = np.asarray(radial, dtype=np.float64)
+            radial_var = (
+                _optional_sigma(reports, catalog, "radial_velocity_mps", RADIAL_SIGMA_FALLBACK_MPS)
+                ** 2
+            )
+        return Measurements(
+            np.stack([rng, az, el], axis=1),
+            R,
+            point,
+            C,
+            s.astype(np.int32),
+            radial=radial,
+            radial_var=radial_var,
+        )
 
     def predict(self, x: F64, sensor: NDArray[np.int32], catalog: SensorCatalog) -> tuple[F64, F64]:
         """``h(x)`` (range, az in [0, 2pi), el) and H (k, 3, 6) (zero velocity columns)."""
@@ -208,7 +298,11 @@ class PositionModel:
 
     Fields ``x, y, z`` (ENU scenarios) or ``lat_deg, lon_deg, alt_m`` (WGS84 scenarios),
     converted with `WorkFrame.to_work`. Noise: ``sigma_pos_m`` or ``noise_sigma.pos_m`` per local
-    East/North/Up axis, rotated into the working frame. Reported velocity is not used here.
+    East/North/Up axis, rotated into the working frame. The optional reported velocity
+    ``vx, vy, vz`` (local East-North-Up, m/s; noise ``sigma_vel_mps`` or ``noise_sigma.vel_mps``
+    per axis) goes to `Measurements.vel` (working frame) and the identity (``icao24``, else
+    ``uas_id``) to `Measurements.ident`: the tracker starts tracks with the reported velocity
+    and updates velocity with it after the position update.
     """
 
     dim = 3
@@ -223,7 +317,33 @@ class PositionModel:
         s = _sigma(reports, catalog, "pos_m")
         rot = frame.local_rotation(p).reshape(len(reports), 3, 3)
         R = (s**2)[:, None, None] * (np.swapaxes(rot, 1, 2) @ rot)
-        return Measurements(p, R, p, R.copy(), reports.sensor.astype(np.int32))
+        m = len(reports)
+        vel = None
+        vel_cov = None
+        if any(k in reports.values for k in ("vx", "vy", "vz")):
+            v_local = np.stack([reports.col("vx"), reports.col("vy"), reports.col("vz")], axis=1)
+            known: NDArray[np.bool_] = np.asarray(np.isfinite(v_local).all(axis=1), dtype=bool)
+            v_fill: F64 = np.where(known[:, None], v_local, 0.0)
+            vel = np.einsum("mji,mj->mi", rot, v_fill)
+            vel[~known] = np.nan
+            sv = _optional_sigma(reports, catalog, "vel_mps", VEL_SIGMA_FALLBACK_MPS)
+            vel_cov = (sv**2)[:, None, None] * (np.swapaxes(rot, 1, 2) @ rot)
+        ident = np.full(m, "", dtype=object)
+        for key in ("uas_id", "icao24"):  # icao24 wins where both are given
+            col = reports.text.get(key)
+            if col is not None:
+                has = np.array([v is not None and v != "" for v in col], dtype=bool)
+                ident[has] = col[has]
+        return Measurements(
+            p,
+            R,
+            p,
+            R.copy(),
+            reports.sensor.astype(np.int32),
+            vel=vel,
+            vel_cov=vel_cov,
+            ident=ident.astype(str),
+        )
 
     def predict(self, x: F64, sensor: NDArray[np.int32], catalog: SensorCatalog) -> tuple[F64, F64]:
         """``h(x) = p`` and ``H = [I 0]``."""

@@ -112,6 +112,16 @@ class TrackerStats:
     merged: int = 0
     handed_over: int = 0
     capped_initiations: int = 0
+    two_point: int = 0
+    """Tentative tracks given a velocity by a second plot (two-point initiation)."""
+    velocity_initiated: int = 0
+    """Tracks started with a reported velocity (self-report, or radar radial velocity)."""
+    stale_repeats: int = 0
+    """Cooperative reports dropped as exact repeats of their identity's last position."""
+    identity_restarts: int = 0
+    """Tracks of an identity re-started in place from a report outside their gate."""
+    identity_dropped: int = 0
+    """Cooperative reports outside their identity's track's gate while other sensors hold it."""
     nis_sum: float = 0.0
     nis_count: int = 0
 
@@ -151,18 +161,44 @@ class _PlotGroup:
 @dataclass(frozen=True, slots=True)
 class _Seeds:
     """Leftover plots that may start tracks: working-frame points (k, 3) m, their covariances
-    (k, 3, 3) m^2, sensor indices and the sensors' ranks in the batch."""
+    (k, 3, 3) m^2, sensor indices, the sensors' ranks in the batch, what each plot says about
+    velocity in information form (``vel_info (k, 3, 3)`` s^2/m^2, ``vel_info_vec (k, 3)`` s/m,
+    `Measurements.velocity_information`; ``full_vel``: a full self-reported velocity) and its
+    cooperative identity (``ident``, "" if none)."""
 
     point: F64
     point_cov: F64
     sensor: NDArray[np.int32]
     rank: I64
+    vel_info: F64
+    vel_info_vec: F64
+    full_vel: NDArray[np.bool_]
+    ident: NDArray[np.str_]
 
     @staticmethod
     def empty() -> _Seeds:
         return _Seeds(
-            np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0, np.int32), np.zeros(0, np.int64)
+            np.zeros((0, 3)),
+            np.zeros((0, 3, 3)),
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int64),
+            np.zeros((0, 3, 3)),
+            np.zeros((0, 3)),
+            np.zeros(0, bool),
+            np.zeros(0, dtype=str),
         )
+
+    @staticmethod
+    def of(meas: Measurements, rank: I64, catalog: SensorCatalog) -> _Seeds:
+        """Seeds from the measurements ``meas`` of sensors ranked ``rank`` in the batch."""
+        Y, y = meas.velocity_information(catalog)
+        full: NDArray[np.bool_] = (
+            np.asarray(np.isfinite(meas.vel).all(axis=1), dtype=bool)
+            if meas.vel is not None
+            else np.zeros(len(meas), bool)
+        )
+        ident = meas.ident if meas.ident is not None else np.full(len(meas), "", dtype=str)
+        return _Seeds(meas.point, meas.point_cov, meas.sensor, rank, Y, y, full, ident.astype(str))
 
     @staticmethod
     def concat(parts: list[_Seeds]) -> _Seeds:
@@ -171,6 +207,22 @@ class _Seeds:
             np.concatenate([p.point_cov for p in parts]),
             np.concatenate([p.sensor for p in parts]),
             np.concatenate([p.rank for p in parts]),
+            np.concatenate([p.vel_info for p in parts]),
+            np.concatenate([p.vel_info_vec for p in parts]),
+            np.concatenate([p.full_vel for p in parts]),
+            np.concatenate([p.ident.astype(object) for p in parts]).astype(str),
+        )
+
+    def take(self, i: IDX) -> _Seeds:
+        return _Seeds(
+            self.point[i],
+            self.point_cov[i],
+            self.sensor[i],
+            self.rank[i],
+            self.vel_info[i],
+            self.vel_info_vec[i],
+            self.full_vel[i],
+            self.ident[i],
         )
 
 
@@ -257,6 +309,17 @@ class Tracker:
             dtype=np.float64,
         ).reshape(len(catalog), 6)
         """Per sensor: min/max range (m), min/max elevation (deg), azimuth start, span (deg)."""
+        period = np.array(
+            [s.period_s if s.period_s is not None else np.nan for s in catalog.specs],
+            dtype=np.float64,
+        ).reshape(len(catalog))
+        self._sensor_period: F64 = np.where(period > 0.0, period, 1.0)
+        """Scan or report period of each sensor (s; 1 s where none is given)."""
+        self._kind_period = np.ones(_N_KINDS)
+        for k in range(_N_KINDS):
+            of_kind = self._sensor_period[catalog.kind == k]
+            if of_kind.size:
+                self._kind_period[k] = float(of_kind.max())
         self._sojourn = np.array([c.sojourn_cruise_s, c.sojourn_manoeuvre_s])
         self._q = np.array([[c.q_cruise_h, c.q_cruise_v], [c.q_manoeuvre_h, c.q_manoeuvre_v]])
         self.formation: FormationMemory | None = (
@@ -293,6 +356,12 @@ class Tracker:
         self.spoof_suspect = np.zeros(cap, bool)
         self.up = np.tile(np.array([0.0, 0.0, 1.0]), (cap, 1))
         self.up_at = np.full((cap, 3), np.nan)
+        self.revisit = np.ones(cap)
+        self.birth_pos = np.zeros((cap, 3))
+        self.birth_cov = np.tile(np.eye(3), (cap, 1, 1))
+        self.vel_known = np.zeros(cap, bool)
+        self.owner = np.full(cap, "", dtype=object)
+        self.owner_z = np.full((cap, 3), np.nan)
 
     _ARRAYS = (
         "alive",
@@ -314,7 +383,19 @@ class Tracker:
         "spoof_suspect",
         "up",
         "up_at",
+        "revisit",
+        "birth_pos",
+        "birth_cov",
+        "vel_known",
+        "owner",
+        "owner_z",
     )
+    """Per-slot state. ``revisit``: expected time (s) between a track's updates (its sensors'
+    scan or report periods and the intervals seen, `Tracker._note_revisit`); ``birth_pos``,
+    ``birth_cov``: the plot that started a track (for two-point initiation); ``vel_known``: the
+    track started with a measured velocity (self-report or two points); ``owner``: the
+    cooperative identity whose reports update the track ("" if none); ``owner_z``: the last
+    position that identity reported (a repeat of it is stale, `Tracker._measure`)."""
 
     def _grow(self, need: int) -> None:
         cap = self.capacity
@@ -466,6 +547,12 @@ class Tracker:
         self.coop_id[s] = None
         self.spoof_suspect[s] = False
         self.up_at[s] = np.nan
+        self.revisit[s] = self._kind_period[kinds]
+        self.birth_pos[s] = x[:, :3]
+        self.birth_cov[s] = P[:, :3, :3]
+        self.vel_known[s] = False
+        self.owner[s] = ""
+        self.owner_z[s] = np.nan
         self.stats.initiated += k
         return s
 
@@ -519,8 +606,37 @@ class Tracker:
             else:
                 sub = batch.take(kinds == codes[0] if len(codes) == 1 else np.isin(kinds, codes))
             model = model_of[key]
-            groups.append(_PlotGroup(model, sub, model.measure(sub, self.catalog)))
+            meas = model.measure(sub, self.catalog)
+            if meas.ident is not None and len(meas):
+                # A cooperative report repeating its identity's last position exactly is a
+                # stale row (networks re-send the last known position every second): no news.
+                own = self._owner_slots(meas.ident)
+                known = own >= 0
+                stale = np.zeros(len(meas), bool)
+                stale[known] = (meas.z[known] == self.owner_z[own[known]]).all(axis=1)
+                if stale.any():
+                    self.stats.stale_repeats += int(np.count_nonzero(stale))
+                    fresh = np.flatnonzero(~stale)
+                    if fresh.size == 0:
+                        continue
+                    sub, meas = sub.take(fresh), meas.take(fresh)
+            groups.append(_PlotGroup(model, sub, meas))
         return groups
+
+    def _owner_slots(self, ident: NDArray[np.str_]) -> IDX:
+        """The live slot whose track each cooperative identity owns (-1: none, or no identity)."""
+        out = np.full(ident.size, -1, np.intp)
+        live = self.live()
+        owned = live[self.owner[live] != ""]
+        if owned.size == 0 or ident.size == 0:
+            return out
+        keys = self.owner[owned].astype(str)
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        pos = np.minimum(np.searchsorted(sk, ident), sk.size - 1)
+        hit = (sk[pos] == ident) & (ident != "")
+        out[hit] = owned[order[pos[hit]]]
+        return out
 
     def _update(self, t: float, groups: list[_PlotGroup]) -> list[Associations]:
         """Gate, associate, update, score and initiate all plots of one batch time.
@@ -540,6 +656,7 @@ class Tracker:
         init_edges = self._initiation_conflicts(groups, rank_of) if sensors.size > 1 else (e, e)
         # Rank of the sensor that started each track in this batch (-1: before the batch).
         born = np.full(self.capacity, -1, np.int64)
+        prev_update = self.last_update_time.copy()
         parts: list[Associations] = []
         while True:
             rows = [np.flatnonzero(p) for p in pending]
@@ -576,6 +693,7 @@ class Tracker:
                 parts.append(assoc)
                 hits.append(hit)
                 seeds.append(seed)
+                self._after_associate(t, g.reports, r_now, m_now, assoc, hit[0], prev_update)
             slots, ranks = self._initiate(seeds)
             if slots.size:
                 if born.size < self.capacity:
@@ -678,6 +796,16 @@ class Tracker:
         Si, logdet = inv_logdet(S)
         d2 = np.einsum("ki,kij,kj->k", nu, Si, nu)
         keep = d2 < c.gate_chi2
+        if meas.ident is not None:
+            # Identity: a cooperative report never updates another identity's track, and one
+            # that gates its own identity's track is that track's alone.
+            pid = meas.ident[pj]
+            own = self.owner[idx[ti]].astype(str)
+            mine = (own != "") & (own == pid)
+            keep &= ~((own != "") & (pid != "") & ~mine)
+            has_mine = np.zeros(len(meas), bool)
+            has_mine[pj[keep & mine]] = True
+            keep &= mine | ~has_mine[pj]
         if keep.all():
             return _Gated(ti, pj, d2, nu, Si, logdet)
         return _Gated(ti[keep], pj[keep], d2[keep], nu[keep], Si[keep], logdet[keep])
@@ -750,12 +878,7 @@ class Tracker:
         seed = _Seeds.empty()
         if leftover.size:
             if model.can_initiate:
-                seed = _Seeds(
-                    meas.point[leftover],
-                    meas.point_cov[leftover],
-                    meas.sensor[leftover],
-                    plot_rank[leftover],
-                )
+                seed = _Seeds.of(meas.take(leftover), plot_rank[leftover], self.catalog)
             else:
                 self.stats.unassociated_no_initiation += int(leftover.size)
                 if self.hooks.on_unassociated is not None:
@@ -960,14 +1083,194 @@ class Tracker:
         self.mu[slots] = mu
         self.x[slots], self.P[slots] = imm_combine(xn, Pn, mu)
 
-    def _initiate(self, seeds: list[_Seeds]) -> tuple[IDX, I64]:
-        """One-point initiation: position from the plot, zero velocity with a wide prior.
+    def _after_associate(
+        self,
+        t: float,
+        reports: Reports,
+        rows: IDX,
+        meas: Measurements,
+        assoc: Associations,
+        slots: IDX,
+        prev_update: F64,
+    ) -> None:
+        """Bookkeeping of one round's updates (``slots``, in the order of ``assoc``): each
+        track's revisit interval (`_note_revisit`), the identity owning it and its last
+        reported position, and the reported velocity of cooperative plots (`_velocity_update`,
+        a sequential linear update after the position update)."""
+        if slots.size == 0:
+            return
+        det = reports.det_id[rows]
+        order = np.argsort(det, kind="stable")
+        pos = order[np.searchsorted(det[order], assoc.det_id)]
+        self._note_revisit(t, slots, meas.sensor[pos], prev_update)
+        if meas.ident is not None:
+            idn = meas.ident[pos]
+            has = idn != ""
+            if has.any():
+                self.owner[slots[has]] = idn[has]
+                self.owner_z[slots[has]] = meas.z[pos[has]]
+        if meas.vel is not None and meas.vel_cov is not None:
+            v = meas.vel[pos]
+            ok = np.flatnonzero(np.isfinite(v).all(axis=1))
+            if ok.size:
+                self._velocity_update(slots[ok], v[ok], meas.vel_cov[pos[ok]])
 
-        Plots are taken in sensor order (then report order), at most
-        ``max_new_tracks_per_batch`` per sensor. Returns the new tracks' slots and the ranks of
-        the sensors that started them.
+    def _note_revisit(self, t: float, slots: IDX, sensor: NDArray[np.int32], prev: F64) -> None:
+        """Expected interval (s) between updates of ``slots`` just updated at ``t`` by
+        ``sensor``: at least the sensor's own period, else the running mean of the intervals
+        seen (irregular self-reports), at most ``max_revisit_s``."""
+        c = self.config
+        known = slots < prev.size
+        obs = np.where(known, t - prev[np.where(known, slots, 0)], 0.0)
+        mean = 0.5 * self.revisit[slots] + 0.5 * obs
+        new = np.minimum(np.maximum(self._sensor_period[sensor], mean), c.max_revisit_s)
+        self.revisit[slots] = np.where(obs > 0.0, new, self.revisit[slots])
+
+    def _velocity_update(self, slots: IDX, v: F64, R: F64) -> None:
+        """Linear update of distinct tracks ``slots`` with measured velocities ``v (k, 3)``
+        (working frame, m/s; noise ``R (k, 3, 3)``): every IMM mode, then the mode
+        probabilities and the combined output."""
+        k = slots.size
+        xm = self.xm[slots].reshape(k * N_MODES, 6)
+        Pm = self.Pm[slots].reshape(k * N_MODES, 6, 6)
+        H = np.zeros((k * N_MODES, 3, 6))
+        H[:, 0, 3] = H[:, 1, 4] = H[:, 2, 5] = 1.0
+        vv = np.repeat(v, N_MODES, axis=0)
+        nu = vv - xm[:, 3:]
+        xn, Pn, ll = kalman_update(xm, Pm, nu, H, np.repeat(R, N_MODES, axis=0))
+        xn = xn.reshape(k, N_MODES, 6)
+        Pn = Pn.reshape(k, N_MODES, 6, 6)
+        mu = imm_mode_update(self.mu[slots], ll.reshape(k, N_MODES))
+        self.xm[slots] = xn
+        self.Pm[slots] = Pn
+        self.mu[slots] = mu
+        self.x[slots], self.P[slots] = imm_combine(xn, Pn, mu)
+        self.vel_known[slots] = True
+
+    def _one_point(self, sd: _Seeds) -> tuple[F64, F64]:
+        """States (k, 6) and covariances (k, 6, 6) of tracks started from single plots.
+
+        Position and its covariance from the plot. Velocity: a full self-reported velocity is
+        taken with its own noise; otherwise the zero-mean prior (``init_speed_sigma_h`` per
+        local horizontal axis, ``init_speed_sigma_v`` vertical) fused in information form with
+        whatever the plot says (`Measurements.velocity_information`: a radar's radial velocity
+        fixes the radial component)."""
+        c = self.config
+        k = sd.rank.size
+        x = np.zeros((k, 6))
+        x[:, :3] = sd.point
+        P = np.zeros((k, 6, 6))
+        P[:, :3, :3] = sd.point_cov
+        rot = self.catalog.frame.local_rotation(sd.point).reshape(k, 3, 3)
+        inv_prior = np.diag(
+            [c.init_speed_sigma_h**-2, c.init_speed_sigma_h**-2, c.init_speed_sigma_v**-2]
+        )
+        Y0 = np.swapaxes(rot, 1, 2) @ inv_prior @ rot
+        Y = np.where(sd.full_vel[:, None, None], sd.vel_info, Y0 + sd.vel_info)
+        Pv = np.linalg.inv(Y)
+        x[:, 3:] = np.einsum("kij,kj->ki", Pv, sd.vel_info_vec)
+        P[:, 3:, 3:] = 0.5 * (Pv + np.swapaxes(Pv, 1, 2))
+        return x, P
+
+    def _two_point(self, sd: _Seeds, t: float) -> tuple[IDX, IDX, F64, F64]:
+        """Pair plots without a full velocity with single-plot tentative tracks.
+
+        A leftover plot that no track gates may be the second plot of a target too fast for a
+        one-point track's velocity prior: it pairs with a tentative track started from one
+        plot, earlier, within ``init_max_speed_mps * dt`` plus ``two_point_sigmas`` sigma of
+        the two plots' position spreads (one to one, shortest jumps first: a minimum-cost
+        assignment on the jump over its bound). The pair gives the track its velocity from the
+        difference, ``v = (p2 - p1) / dt``, with the honest covariance of a difference:
+        ``P = [[C2, C2/dt], [C2/dt, (C1 + C2)/dt^2 + Q]]`` (``Q``: the manoeuvre-mode white
+        acceleration over dt, ``q dt / 3``), then fused with the second plot's own velocity
+        information (radial velocity). Returns (seed indices, tentative slots, states (k, 6),
+        covariances (k, 6, 6)).
         """
         c = self.config
+        e = np.zeros(0, np.intp)
+        none = (e, e, np.zeros((0, 6)), np.zeros((0, 6, 6)))
+        cand_seed = np.flatnonzero(~sd.full_vel)
+        if cand_seed.size == 0 or c.init_max_speed_mps <= 0.0:
+            return none
+        live = self.live()
+        tent = live[
+            (self.status[live] == TrackStatus.TENTATIVE)
+            & (self.n_updates[live] == 1)
+            & (self.first_time[live] < t)
+            & ~self.vel_known[live]
+        ]
+        if tent.size == 0:
+            return none
+        dt = t - self.first_time[tent]
+        spread = np.sqrt(np.trace(self.birth_cov[tent], axis1=1, axis2=2))
+        pc = np.trace(sd.point_cov[cand_seed], axis1=1, axis2=2)
+        pmax = float(np.sqrt(np.max(np.where(np.isfinite(pc), pc, 0.0))))
+        radius = c.init_max_speed_mps * dt + c.two_point_sigmas * (spread + pmax)
+        ti, sj = spatial_gate(
+            self.birth_pos[tent], radius, sd.point[cand_seed], c.max_pairs_per_batch
+        )
+        if ti.size == 0:
+            return none
+        a, b = tent[ti], cand_seed[sj]
+        ok = np.ones(ti.size, bool)
+        if sd.ident.size:
+            own = self.owner[a].astype(str)
+            ok &= (own == "") | (own == sd.ident[b])
+        jump = np.linalg.norm(sd.point[b] - self.birth_pos[a], axis=1)
+        bound = c.init_max_speed_mps * dt[ti] + c.two_point_sigmas * np.sqrt(
+            np.trace(self.birth_cov[a], axis1=1, axis2=2)
+            + np.trace(sd.point_cov[b], axis1=1, axis2=2)
+        )
+        ok &= jump <= bound
+        ti, sj, a, b, jump, bound = ti[ok], sj[ok], a[ok], b[ok], jump[ok], bound[ok]
+        if ti.size == 0:
+            return none
+        chosen = assign(ti, sj, jump / bound - 1.0 - 1e-9, tent.size, cand_seed.size)
+        a, b = a[chosen], b[chosen]
+        k = a.size
+        d = np.maximum(t - self.first_time[a], 1e-3)[:, None, None]
+        C1, C2 = self.birth_cov[a], sd.point_cov[b]
+        x = np.zeros((k, 6))
+        x[:, :3] = sd.point[b]
+        x[:, 3:] = (sd.point[b] - self.birth_pos[a]) / d[:, :, 0]
+        P = np.zeros((k, 6, 6))
+        P[:, :3, :3] = C2
+        P[:, :3, 3:] = C2 / d
+        P[:, 3:, :3] = C2 / d
+        P[:, 3:, 3:] = (C1 + C2) / d**2 + (c.q_manoeuvre_h * d / 3.0) * np.eye(3)
+        Yb = sd.vel_info[b]
+        info = np.flatnonzero(np.abs(Yb).sum(axis=(1, 2)) > 0.0)
+        if info.size:
+            # Information-form fusion of the plot's velocity information (H = [0 I]).
+            Pi = np.linalg.inv(P[info])
+            Pi[:, 3:, 3:] += Yb[info]
+            eta = np.einsum("kij,kj->ki", np.linalg.inv(P[info]), x[info])
+            eta[:, 3:] += sd.vel_info_vec[b[info]]
+            Pn = np.linalg.inv(Pi)
+            P[info] = 0.5 * (Pn + np.swapaxes(Pn, 1, 2))
+            x[info] = np.einsum("kij,kj->ki", Pn, eta)
+        return b, a, x, P
+
+    def _initiate(self, seeds: list[_Seeds]) -> tuple[IDX, I64]:
+        """Start or extend tracks from the leftover plots of one round.
+
+        Plots are taken in sensor order (then report order), at most
+        ``max_new_tracks_per_batch`` per sensor, then:
+
+        1. a cooperative plot whose identity owns a live track (it failed that track's gate:
+           a long gap, a turn) restarts that track in place, keeping its identity, unless a
+           non-cooperative sensor updated the track within ``sensor_mask_window_s`` (the
+           plot is then dropped; the other sensors hold the track);
+        2. a plot without a full velocity may pair with a single-plot tentative track
+           (`_two_point`), which takes its velocity from the pair;
+        3. the others start tentative tracks (`_one_point`: with the plot's own velocity where
+           it has one).
+
+        Returns the slots started or re-started from these plots and the ranks of the sensors
+        whose plots did so.
+        """
+        c = self.config
+        t = float(self.time)
         seeds = [sd for sd in seeds if sd.rank.size]
         if not seeds:
             return np.zeros(0, np.intp), np.zeros(0, np.int64)
@@ -979,23 +1282,94 @@ class Tracker:
         over = nth >= c.max_new_tracks_per_batch
         if over.any():
             self.stats.capped_initiations += int(np.count_nonzero(over))
-            order, rank = order[~over], rank[~over]
+            order = order[~over]
         ok = np.isfinite(sd.point[order]).all(axis=1)
-        order, rank = order[ok], rank[ok]
-        k = order.size
-        if k == 0:
+        order = order[ok]
+        if order.size == 0:
             return np.zeros(0, np.intp), np.zeros(0, np.int64)
-        p = sd.point[order]
-        x = np.zeros((k, 6))
-        x[:, :3] = p
-        P = np.zeros((k, 6, 6))
-        P[:, :3, :3] = sd.point_cov[order]
-        rot = self.catalog.frame.local_rotation(p).reshape(k, 3, 3)
-        dv = np.diag([c.init_speed_sigma_h**2, c.init_speed_sigma_h**2, c.init_speed_sigma_v**2])
-        P[:, 3:, 3:] = np.swapaxes(rot, 1, 2) @ dv @ rot
-        kinds = self.catalog.kind[sd.sensor[order]].astype(np.intp)
-        slots = self._start(x, P, kinds, confirmed=False)
-        return slots, rank[: slots.size]
+        sd = sd.take(order)
+        x, P = self._one_point(sd)
+        kinds = self.catalog.kind[sd.sensor].astype(np.intp)
+        out_slots: list[IDX] = []
+        out_rank: list[I64] = []
+        todo = np.ones(sd.rank.size, bool)
+        # 1. identities that own a track: restart it in place (or drop the plot).
+        own = self._owner_slots(sd.ident)
+        if (own >= 0).any():
+            i = np.flatnonzero(own >= 0)
+            s = own[i]
+            noncoop = [int(SensorKind.RADAR), int(SensorKind.ACOUSTIC)]
+            noncoop += [int(SensorKind.RF_DF), int(SensorKind.EO_IR)]
+            held = (t - self.kind_time[s][:, noncoop].max(axis=1)) <= c.sensor_mask_window_s
+            _, first = np.unique(s, return_index=True)
+            once = np.zeros(i.size, bool)
+            once[first] = True
+            go = ~held & once
+            todo[i] = False
+            self.stats.identity_dropped += int(np.count_nonzero(~go))
+            i, s = i[go], s[go]
+            if i.size:
+                self._restart(s, x[i], P[i], kinds[i], sd.sensor[i], sd.full_vel[i])
+                self.owner_z[s] = sd.point[i]
+                self.stats.identity_restarts += int(i.size)
+                out_slots.append(s)
+                out_rank.append(sd.rank[i])
+        # 2. two-point initiation of plots without a full velocity.
+        rest = np.flatnonzero(todo)
+        if rest.size:
+            bj, slots2, x2, P2 = self._two_point(sd.take(rest), t)
+            if slots2.size:
+                b = rest[bj]
+                self._restart(slots2, x2, P2, kinds[b], sd.sensor[b], np.ones(b.size, bool))
+                self.n_updates[slots2] = 2
+                has = sd.ident[b] != ""
+                self.owner[slots2[has]] = sd.ident[b][has]
+                self.owner_z[slots2[has]] = sd.point[b][has]
+                todo[b] = False
+                self.stats.two_point += int(b.size)
+                out_slots.append(slots2)
+                out_rank.append(sd.rank[b])
+        # 3. one-point tracks.
+        new = np.flatnonzero(todo)
+        if new.size:
+            slots = self._start(x[new], P[new], kinds[new], confirmed=False)
+            new = new[: slots.size]
+            self.revisit[slots] = self._sensor_period[sd.sensor[new]]
+            vk = sd.full_vel[new] | (np.abs(sd.vel_info_vec[new]).sum(axis=1) > 0.0)
+            self.vel_known[slots] = sd.full_vel[new]
+            self.stats.velocity_initiated += int(np.count_nonzero(vk))
+            has = sd.ident[new] != ""
+            self.owner[slots[has]] = sd.ident[new][has]
+            self.owner_z[slots[has]] = sd.point[new][has]
+            out_slots.append(slots)
+            out_rank.append(sd.rank[new])
+        if not out_slots:
+            return np.zeros(0, np.intp), np.zeros(0, np.int64)
+        return np.concatenate(out_slots), np.concatenate(out_rank)
+
+    def _restart(
+        self,
+        slots: IDX,
+        x: F64,
+        P: F64,
+        kinds: IDX,
+        sensor: NDArray[np.int32],
+        vel_known: NDArray[np.bool_],
+    ) -> None:
+        """Give existing tracks ``slots`` a fresh state at the tracker's time (identity, status,
+        score and history kept): every IMM mode at ``x``, ``P``, modes at their prior."""
+        t = float(self.time)
+        self.x[slots] = x
+        self.P[slots] = P
+        self.xm[slots] = x[:, None, :]
+        self.Pm[slots] = P[:, None, :, :]
+        self.mu[slots] = np.asarray(self.config.mode_prior)
+        self.last_update_time[slots] = t
+        self.n_updates[slots] += 1
+        self.kind_time[slots, kinds] = t
+        self.revisit[slots] = np.maximum(self.revisit[slots], self._sensor_period[sensor])
+        self.vel_known[slots] = vel_known
+        self.up_at[slots] = np.nan
 
     def _manage(self, t: float) -> I64:
         """Confirm, coast, delete and merge; returns the deleted track ids."""
@@ -1005,14 +1379,17 @@ class Tracker:
             return np.zeros(0, np.int64)
         st = self.status[idx]
         since = t - self.last_update_time[idx]
+        # Waiting times scale with each track's revisit interval (12 s radars, gappy ADS-B).
+        rev = self.revisit[idx]
+        coast_s = np.maximum(c.coast_after_s, c.coast_after_scans * rev)
         tent = st == TrackStatus.TENTATIVE
         confirm = (
             tent & (self.score[idx] >= c.confirm_llr) & (self.n_updates[idx] >= c.confirm_min_hits)
         )
         st = np.where(confirm, TrackStatus.CONFIRMED, st)
         shown = st != TrackStatus.TENTATIVE
-        st = np.where(shown & (since > c.coast_after_s), TrackStatus.COASTING, st)
-        st = np.where(shown & (since <= c.coast_after_s), TrackStatus.CONFIRMED, st)
+        st = np.where(shown & (since > coast_s), TrackStatus.COASTING, st)
+        st = np.where(shown & (since <= coast_s), TrackStatus.CONFIRMED, st)
         self.status[idx] = st
         handed = self._handover(idx[confirm], idx[shown & ~confirm])
         if handed.size:
@@ -1026,9 +1403,14 @@ class Tracker:
                 shown[keep],
             )
         pos_sigma = np.sqrt(np.trace(self.P[idx, :3, :3], axis1=1, axis2=2) / 3.0)
+        rev = self.revisit[idx]
         dead = (
-            (tent & ~confirm & (since > c.tentative_timeout_s))
-            | (since > c.delete_after_s)
+            (
+                tent
+                & ~confirm
+                & (since > np.maximum(c.tentative_timeout_s, c.tentative_timeout_scans * rev))
+            )
+            | (since > np.maximum(c.delete_after_s, c.delete_after_scans * rev))
             | (shown & (self.score[idx] < self.max_score[idx] - c.delete_llr_drop))
             | (pos_sigma > c.max_position_sigma_m)
         )
@@ -1100,9 +1482,13 @@ class Tracker:
         a, b = a[first_a], b[first_a]
         if a.size == 0:
             return np.zeros(0, np.intp)
-        for name in ("xm", "Pm", "mu", "x", "P", "last_update_time", "up", "up_at"):
+        for name in ("xm", "Pm", "mu", "x", "P", "last_update_time", "up", "up_at", "revisit"):
             arr = getattr(self, name)
             arr[a] = arr[b]
+        moved = self.owner[b] != ""
+        self.owner[a[moved]] = self.owner[b[moved]]
+        self.owner_z[a[moved]] = self.owner_z[b[moved]]
+        self.vel_known[a] |= self.vel_known[b]
         self.kind_time[a] = np.maximum(self.kind_time[a], self.kind_time[b])
         self.n_updates[a] += self.n_updates[b]
         self.score[a] = self.max_score[a] + self.score[b]

@@ -435,4 +435,6 @@ def test_bearing_updates_are_reported_as_associations(mixed_scenario: Path) -> N
             if kind_of[int(d)] in {int(k) for k in BEARING_KINDS}:
                 bearing_assoc += 1
                 assert int(t) in live
-    assert bearing_assoc > 20
+    # 18 since tracks take self-reported velocities (ADS-B / Remote ID tracks are then known
+    # too well for most bearings to inform them: consumed without an update); 70 before.
+    assert bearing_assoc > 10
