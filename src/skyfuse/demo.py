@@ -200,10 +200,15 @@ def plot_tracks(folder: Path, tracks_csv: Path, png: Path) -> None:
     plt.close(fig)
 
 
-def run_demo(out: Path, preset_name: str, seed: int, live: bool) -> dict[str, object]:
-    """Simulate, track, classify, assess, alert, evaluate and plot; returns the evaluation."""
+def run_demo(
+    out: Path, preset_name: str, seed: int, live: bool, *, learned: bool = True
+) -> dict[str, object]:
+    """Simulate, track, classify, assess, alert, evaluate and plot; returns the evaluation.
+
+    ``learned``: stack the shipped learned classifier on the Bayesian one (the default
+    pipeline); False runs the Bayesian classifier alone."""
     from skyfuse.eval import evaluate, render_report
-    from skyfuse.pipeline import run_folder
+    from skyfuse.pipeline import PipelineConfig, run_folder
     from skyfuse.scenario import read_tracks
     from skyfuse.sim import preset, simulate, write_result
 
@@ -214,7 +219,10 @@ def run_demo(out: Path, preset_name: str, seed: int, live: bool) -> dict[str, ob
     console.print(f"[bold]1/4[/bold] simulating preset [cyan]{preset_name}[/cyan] (seed {seed})")
     write_result(simulate(preset(preset_name, seed=seed)), scen)
     console.print("[bold]2/4[/bold] tracking, classifying, assessing threats")
-    view = LiveView()
+    # about three lines per alert row beside ~24 lines of panel, picture and headers
+    rows = max(2, min(MAX_ALERT_ROWS, (console.size.height - 24) // 3))
+    view = LiveView(max_alert_rows=rows)
+    cfg = PipelineConfig(learned_model=learned)
     tracks = out / "tracks.csv"
     alerts = out / "alerts.jsonl"
     if live:
@@ -225,10 +233,10 @@ def run_demo(out: Path, preset_name: str, seed: int, live: bool) -> dict[str, ob
                 if view.batches % 5 == 0:
                     lv.update(view.render())
 
-            summary = run_folder(scen, tracks, alerts_path=alerts, on_step=on_step)
+            summary = run_folder(scen, tracks, alerts_path=alerts, config=cfg, on_step=on_step)
             lv.update(view.render())
     else:
-        summary = run_folder(scen, tracks, alerts_path=alerts, on_step=view.on_step)
+        summary = run_folder(scen, tracks, alerts_path=alerts, config=cfg, on_step=view.on_step)
     console.print(
         f"    {summary.reports} reports, {summary.x_real_time:.1f}x real time, "
         f"{summary.batch_ms_mean:.1f} ms per batch, {summary.alerts} alert events"
@@ -257,6 +265,10 @@ def register(app: typer.Typer) -> None:
         ),
         seed: Annotated[int, typer.Option("--seed", help="Simulator seed.")] = 7,
         live: Annotated[bool, typer.Option("--live/--no-live", help="Live terminal view.")] = True,
+        learned: Annotated[
+            bool,
+            typer.Option("--learned/--no-learned", help="Use the shipped learned classifier."),
+        ] = True,
     ) -> None:
         """Simulate a night raid and run the whole pipeline on it (what `make run` does)."""
-        run_demo(out, preset_name, seed, live)
+        run_demo(out, preset_name, seed, live, learned=learned)
