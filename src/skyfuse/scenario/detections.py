@@ -439,7 +439,8 @@ def check_reports(
     if vel:
         sq = np.zeros(len(rep))
         for v in vel:
-            sq += np.where(np.isnan(v), 0.0, v) ** 2
+            # Clipped first: a 1e308 component (rejected above anyway) must not overflow.
+            sq += np.where(np.isnan(v), 0.0, np.minimum(np.abs(v), 1e6)) ** 2
         flag(sq > MAX_SPEED_MPS**2, "vx", f"speed above {MAX_SPEED_MPS:g} m/s")
     for f, s in rep.sigmas.items():
         lo, hi = sigma_interval(f)
@@ -626,9 +627,11 @@ class DetectionReader:
         except OSError as e:
             raise ScenarioError(str(self.path), f"cannot be read ({e.strerror or e})") from e
         with fh:
-            yield from self._iter_fh(fh)
+            yield from self.iter_stream(fh)
 
-    def _iter_fh(self, fh: IO[bytes]) -> Iterator[Reports]:
+    def iter_stream(self, fh: IO[bytes]) -> Iterator[Reports]:
+        """Read report lines from any binary stream (a file, a pipe, a socket), checking them
+        as `__iter__` does; errors still name `self.path` as the source."""
         line_no = 1
         try:
             for raw in _split_lines(fh, BLOCK_BYTES):
