@@ -1213,7 +1213,7 @@ class Tracker:
             return none
         a, b = tent[ti], cand_seed[sj]
         ok = np.ones(ti.size, bool)
-        if sd.ident.size:
+        if (sd.ident != "").any():
             own = self.owner[a].astype(str)
             ok &= (own == "") | (own == sd.ident[b])
         jump = np.linalg.norm(sd.point[b] - self.birth_pos[a], axis=1)
@@ -1294,7 +1294,8 @@ class Tracker:
         out_rank: list[I64] = []
         todo = np.ones(sd.rank.size, bool)
         # 1. identities that own a track: restart it in place (or drop the plot).
-        own = self._owner_slots(sd.ident)
+        any_ident = bool((sd.ident != "").any())
+        own = self._owner_slots(sd.ident) if any_ident else np.full(sd.rank.size, -1, np.intp)
         if (own >= 0).any():
             i = np.flatnonzero(own >= 0)
             s = own[i]
@@ -1404,13 +1405,21 @@ class Tracker:
             )
         pos_sigma = np.sqrt(np.trace(self.P[idx, :3, :3], axis1=1, axis2=2) / 3.0)
         rev = self.revisit[idx]
+        # A cooperative identity is evidence that its object exists: its track waits out the
+        # gaps of a self-reporting feed (``coop_hold_s``).
+        hold = np.where(self.owner[idx] != "", c.coop_hold_s, 0.0)
         dead = (
             (
                 tent
                 & ~confirm
-                & (since > np.maximum(c.tentative_timeout_s, c.tentative_timeout_scans * rev))
+                & (
+                    since
+                    > np.maximum(
+                        np.maximum(c.tentative_timeout_s, c.tentative_timeout_scans * rev), hold
+                    )
+                )
             )
-            | (since > np.maximum(c.delete_after_s, c.delete_after_scans * rev))
+            | (since > np.maximum(np.maximum(c.delete_after_s, c.delete_after_scans * rev), hold))
             | (shown & (self.score[idx] < self.max_score[idx] - c.delete_llr_drop))
             | (pos_sigma > c.max_position_sigma_m)
         )
