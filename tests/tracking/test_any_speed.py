@@ -213,3 +213,28 @@ def test_waiting_times_follow_the_revisit() -> None:
     assert all(len(o.deleted) == 0 for o in outs)
     assert tracker.stats.initiated == 1
     assert tracker.revisit[tracker.live()][0] == pytest.approx(12.0)
+
+
+def test_radar_duplicate_of_a_cooperative_track_is_merged_into_the_older() -> None:
+    # A radar track, shown first, and an ADS-B identity's track 150 m off it (more than the
+    # two noises allow): one aircraft; the radar track's id survives and takes the identity.
+    from skyfuse.core.kinds import SensorKind
+
+    world = straight_flights((200.0,), sensors="both", duration_s=2.0, seed=9)
+    tracker = Tracker(world.catalog)
+    x = np.array([[10_000.0, 20_000.0, 2000.0, 200.0, 0.0, 0.0]])
+    P = np.diag([30.0**2] * 3 + [5.0**2] * 3)[None]
+    tracker.time = 0.0
+    (radar_id,) = tracker.add_tracks(x, P, SensorKind.RADAR, confirmed=True)
+    tracker.time = 1.0
+    x2 = x.copy()
+    x2[0, 1] += 150.0
+    (coop_id,) = tracker.add_tracks(x2, P * 0.1, SensorKind.ADSB, confirmed=True)
+    slot = int(np.flatnonzero(tracker.alive & (tracker.track_id == coop_id))[0])
+    tracker.owner[slot] = "abc123"
+    deleted = tracker._manage(1.0)  # track management alone (no plots this step)
+    assert deleted.tolist() == [coop_id]
+    assert radar_id in tracker.picture().track_id.tolist()
+    keep = int(np.flatnonzero(tracker.alive & (tracker.track_id == radar_id))[0])
+    assert tracker.owner[keep] == "abc123"
+    np.testing.assert_allclose(tracker.x[keep, 1], x2[0, 1])

@@ -1425,6 +1425,10 @@ class Tracker:
         )
         dead_slots = idx[dead]
         merged = self._duplicates(idx[~dead])
+        alive_idx = idx[~dead]
+        merged = np.concatenate(
+            [merged, self._coop_duplicates(alive_idx[~np.isin(alive_idx, merged)])]
+        )
         self.stats.merged += int(merged.size)
         self.stats.handed_over += int(handed.size)
         gone = np.concatenate([dead_slots, merged, handed])
@@ -1505,6 +1509,67 @@ class Tracker:
         self.status[a] = TrackStatus.CONFIRMED
         self._handed_ids = (self.track_id[b].copy(), self.track_id[a].copy())
         return b
+
+    def _coop_duplicates(self, idx: IDX) -> IDX:
+        """Slots of tracks that duplicate a cooperative identity's track (to delete).
+
+        A radar track and the track of an ADS-B / Remote ID identity on the same aircraft
+        (started apart: the radar saw it first, or the self-report fell outside the radar
+        track's gate) are one object: shown tracks only, positions within ``merge_chi2`` on
+        the summed position covariances plus ``coop_duplicate_sigma_m`` per axis (a
+        self-report and a radar disagree by more than their noises: barometric altitude,
+        latency; 3 dof) and velocities within
+        ``formation_velocity_chi2``; an identity's track never merges with another identity's.
+        The older track survives (the identity the picture showed first) and takes the
+        identity and the state of the cooperative one; the other is deleted. Cooperative
+        tracks are few, so the search runs from them only.
+        """
+        c = self.config
+        shown = idx[self.status[idx] != TrackStatus.TENTATIVE]
+        owned = shown[self.owner[shown] != ""]
+        other = shown[self.owner[shown] == ""]
+        if owned.size == 0 or other.size == 0:
+            return np.zeros(0, np.intp)
+        slack = 3.0 * c.coop_duplicate_sigma_m**2 * np.eye(3)
+        var = np.trace(self.P[owned, :3, :3], axis1=1, axis2=2) + np.trace(slack)
+        vmax = float(np.trace(self.P[other, :3, :3], axis1=1, axis2=2).max())
+        radius = np.minimum(np.sqrt(c.merge_chi2 * (var + vmax)), c.max_gate_radius_m)
+        ia, ib = spatial_gate(self.x[owned, :3], radius, self.x[other, :3], c.max_pairs_per_batch)
+        if ia.size == 0:
+            return np.zeros(0, np.intp)
+        a, b = owned[ia], other[ib]
+        d2 = mahalanobis2(
+            self.x[a, :3] - self.x[b, :3], self.P[a, :3, :3] + self.P[b, :3, :3] + slack
+        )
+        dv2 = mahalanobis2(self.x[a, 3:] - self.x[b, 3:], self.P[a, 3:, 3:] + self.P[b, 3:, 3:])
+        ok = (d2 < c.merge_chi2) & (dv2 <= c.formation_velocity_chi2)
+        a, b, d2 = a[ok], b[ok], d2[ok]
+        if a.size == 0:
+            return np.zeros(0, np.intp)
+        order = np.argsort(d2, kind="stable")  # one to one, closest pairs first
+        a, b = a[order], b[order]
+        _, fa = np.unique(a, return_index=True)
+        a, b = a[np.sort(fa)], b[np.sort(fa)]
+        _, fb = np.unique(b, return_index=True)
+        a, b = a[np.sort(fb)], b[np.sort(fb)]
+        older = self.first_time[b] < self.first_time[a]
+        keep = np.where(older, b, a)
+        gone = np.where(older, a, b)
+        k = np.flatnonzero(older)
+        if k.size:  # the older radar track continues with the cooperative track's state
+            src, dst = a[k], b[k]
+            for name in ("xm", "Pm", "mu", "x", "P", "owner", "owner_z", "up", "up_at"):
+                arr = getattr(self, name)
+                arr[dst] = arr[src]
+            self.last_update_time[dst] = np.maximum(
+                self.last_update_time[dst], self.last_update_time[src]
+            )
+            self.kind_time[dst] = np.maximum(self.kind_time[dst], self.kind_time[src])
+            self.revisit[dst] = np.maximum(self.revisit[dst], self.revisit[src])
+            self.vel_known[dst] |= self.vel_known[src]
+            self.n_updates[dst] += self.n_updates[src]
+        del keep
+        return np.asarray(gone, dtype=np.intp)
 
     def _duplicates(self, idx: IDX) -> IDX:
         """Slots of tracks that duplicate a stronger track (close and statistically equal)."""
