@@ -93,8 +93,10 @@ class TrackerConfig:
             whose positions agree within ``merge_chi2`` on their summed covariances plus this
             1-sigma per axis (m; self-report vs radar: barometric altitude, latency) and whose
             velocities agree are one aircraft (`Tracker._coop_duplicates`): the older keeps
-            its id and takes the identity. Orly airliners radar + ADS-B (bench.run_real
-            --quick): 18 ID switches, GOSPA 181 without; 10 and 145 at 75 m (150 m the same).
+            its id and takes the identity; of two shown tracks of one identity the older
+            stays. Orly airliners radar + ADS-B (bench.run_real --quick): 18 ID switches,
+            GOSPA 181 without; 10 and 145 at 75 m (150 m the same); 0 and 144 with the
+            same-identity rule (ADS-B alone 0 and 150, radar alone 25 and 366).
         max_position_sigma_m: a track whose position sigma exceeds this is deleted.
         merge_radius_m, merge_chi2: two tracks closer than the radius (15 m: duplicates share
             plots and sit metres apart, while neighbours in a 100 m formation often come within

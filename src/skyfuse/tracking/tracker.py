@@ -1527,16 +1527,25 @@ class Tracker:
         c = self.config
         shown = idx[self.status[idx] != TrackStatus.TENTATIVE]
         owned = shown[self.owner[shown] != ""]
+        twins = np.zeros(0, np.intp)
+        if owned.size > 1:
+            # Two shown tracks of one identity (a merge or restart left both): the older stays.
+            keys = self.owner[owned].astype(str)
+            order = np.lexsort((self.track_id[owned], self.first_time[owned], keys))
+            ks = keys[order]
+            later = np.r_[False, ks[1:] == ks[:-1]]
+            twins = owned[order[later]]
+            owned = owned[order[~later]]
         other = shown[self.owner[shown] == ""]
         if owned.size == 0 or other.size == 0:
-            return np.zeros(0, np.intp)
+            return twins
         slack = 3.0 * c.coop_duplicate_sigma_m**2 * np.eye(3)
         var = np.trace(self.P[owned, :3, :3], axis1=1, axis2=2) + np.trace(slack)
         vmax = float(np.trace(self.P[other, :3, :3], axis1=1, axis2=2).max())
         radius = np.minimum(np.sqrt(c.merge_chi2 * (var + vmax)), c.max_gate_radius_m)
         ia, ib = spatial_gate(self.x[owned, :3], radius, self.x[other, :3], c.max_pairs_per_batch)
         if ia.size == 0:
-            return np.zeros(0, np.intp)
+            return twins
         a, b = owned[ia], other[ib]
         d2 = mahalanobis2(
             self.x[a, :3] - self.x[b, :3], self.P[a, :3, :3] + self.P[b, :3, :3] + slack
@@ -1545,7 +1554,7 @@ class Tracker:
         ok = (d2 < c.merge_chi2) & (dv2 <= c.formation_velocity_chi2)
         a, b, d2 = a[ok], b[ok], d2[ok]
         if a.size == 0:
-            return np.zeros(0, np.intp)
+            return twins
         order = np.argsort(d2, kind="stable")  # one to one, closest pairs first
         a, b = a[order], b[order]
         _, fa = np.unique(a, return_index=True)
@@ -1569,7 +1578,7 @@ class Tracker:
             self.vel_known[dst] |= self.vel_known[src]
             self.n_updates[dst] += self.n_updates[src]
         del keep
-        return np.asarray(gone, dtype=np.intp)
+        return np.concatenate([twins, np.asarray(gone, dtype=np.intp)])
 
     def _duplicates(self, idx: IDX) -> IDX:
         """Slots of tracks that duplicate a stronger track (close and statistically equal)."""
