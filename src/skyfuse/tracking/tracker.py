@@ -1162,6 +1162,12 @@ class Tracker:
         P = np.zeros((k, 6, 6))
         P[:, :3, :3] = sd.point_cov
         rot = self.catalog.frame.local_rotation(sd.point).reshape(k, 3, 3)
+        if not sd.vel_info.any():  # no plot says anything about velocity: the prior alone
+            dv = np.diag(
+                [c.init_speed_sigma_h**2, c.init_speed_sigma_h**2, c.init_speed_sigma_v**2]
+            )
+            P[:, 3:, 3:] = np.swapaxes(rot, 1, 2) @ dv @ rot
+            return x, P
         inv_prior = np.diag(
             [c.init_speed_sigma_h**-2, c.init_speed_sigma_h**-2, c.init_speed_sigma_v**-2]
         )
