@@ -19,6 +19,7 @@ lost. Without it the first bad line raises `ScenarioError`.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Iterator
@@ -173,11 +174,18 @@ class ReadStats:
     skipped: int = 0
     examples: list[str] = field(default_factory=list)
 
+    _example_lines: list[int] = field(default_factory=list, repr=False)
+
     def add(self, err: ScenarioError) -> None:
-        """Count one skipped line, keeping up to 20 reasons."""
+        """Count one skipped line, keeping the reasons of the 20 first lines (in line order)."""
         self.skipped += 1
-        if len(self.examples) < 20:
-            self.examples.append(str(err))
+        line = err.line if err.line is not None else 0
+        if len(self.examples) >= 20 and line >= self._example_lines[-1]:
+            return
+        at = bisect.bisect_right(self._example_lines, line)
+        self._example_lines.insert(at, line)
+        self.examples.insert(at, str(err))
+        del self._example_lines[20:], self.examples[20:]
 
     @property
     def rejected_fraction(self) -> float:
@@ -281,6 +289,8 @@ def describe_decode_error(doc: bytes, exc: BaseException) -> tuple[str | None, s
             return None, "ends before its JSON value is closed (truncated)", len(doc)
         return None, f"not valid JSON ({msg})", None
     pos = int(m.group(1))
+    if pos > 0 and doc[pos - 1 : pos] == b"-":
+        pos -= 1
     word = doc[pos : pos + 9]
     if word.startswith((b"NaN", b"Infinity", b"-Infinity", b"inf", b"-inf", b"nan")):
         lit = word.split(b",")[0].split(b"}")[0].strip().decode("ascii", "replace")
