@@ -115,6 +115,18 @@ class TrackerConfig:
             0.5 s, 42 at 1 s, 34 without limit but raid-10x100 GOSPA +1 %).
         max_new_tracks_per_batch, max_tracks: caps against floods (counted in `TrackerStats`).
         sensor_mask_window_s: a kind's bit stays in `sensor_mask` this long after its update.
+
+    Group (formation) model (`tracking.group`; needs the formation memory):
+        group_model: members of a formation share one joint Kalman filter (common plus own
+            acceleration noise, tied velocities), so every plot updates the whole group and a
+            member without a plot, or with its neighbour's, is held by the others.
+        group_min_weight: formation-memory confidence (0-1) a pair needs to form or join a group.
+        group_q_own_h, group_q_own_v: each member's own acceleration density on top of the
+            group's common one (formation keeping), m^2/s^3.
+        group_join_sigma_mps: velocity tie (1-sigma per axis, m/s) between joining members.
+        group_eject_chi2: a member leaves its group after two hits in a row with a larger NIS.
+        group_eject_hold_s: an ejected member may not rejoin for this long, s.
+        group_max_members: largest group (bigger formations are cut into chunks).
     """
 
     q_cruise_h: float = 0.5
@@ -163,6 +175,14 @@ class TrackerConfig:
     max_new_tracks_per_batch: int = 5000
     max_tracks: int = 50_000
     sensor_mask_window_s: float = 10.0
+    group_model: bool = True
+    group_min_weight: float = 0.05
+    group_q_own_h: float = 0.1
+    group_q_own_v: float = 0.02
+    group_join_sigma_mps: float = 0.5
+    group_eject_chi2: float = 16.3
+    group_eject_hold_s: float = 5.0
+    group_max_members: int = 24
 
     def __post_init__(self) -> None:
         positive = (

@@ -64,6 +64,7 @@ from skyfuse.tracking.filters import (
     mode_transition,
 )
 from skyfuse.tracking.formation import FormationMemory, sharing_pairs
+from skyfuse.tracking.group import GroupFilter, GroupParams
 from skyfuse.tracking.models import MeasurementModel, Measurements, default_models
 
 F64 = NDArray[np.float64]
@@ -328,6 +329,22 @@ class Tracker:
             else None
         )
         """Offsets between neighbouring tracks, for the assignment cost (`tracking.formation`)."""
+        self.groups: GroupFilter | None = (
+            GroupFilter(
+                GroupParams(
+                    min_weight=c.group_min_weight,
+                    q_own_h=c.group_q_own_h,
+                    q_own_v=c.group_q_own_v,
+                    join_sigma_mps=c.group_join_sigma_mps,
+                    eject_chi2=c.group_eject_chi2,
+                    eject_hold_s=c.group_eject_hold_s,
+                    max_members=c.group_max_members,
+                )
+            )
+            if c.group_model and self.formation is not None
+            else None
+        )
+        """Joint filters of formation groups (`tracking.group`)."""
         self.time = -np.inf
         self.next_id = 1
         self._handed_ids: tuple[I64, I64] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -416,6 +433,8 @@ class Tracker:
         snap["next_id"] = int(self.next_id)
         if self.formation is not None:
             snap["formation"] = self.formation.state()
+        if self.groups is not None:
+            snap["groups"] = self.groups.state()
         return snap
 
     def restore(self, snap: Mapping[str, object]) -> None:
@@ -430,6 +449,9 @@ class Tracker:
         formation = snap.get("formation")
         if self.formation is not None and isinstance(formation, Mapping):
             self.formation.load(formation)
+        groups = snap.get("groups")
+        if self.groups is not None and isinstance(groups, Mapping):
+            self.groups.load(groups)
 
     def live(self) -> IDX:
         """Slot indices of the live tracks."""
@@ -851,8 +873,8 @@ class Tracker:
             weight = np.ones(int(np.count_nonzero(chosen)))
         a_slot = idx[ti[chosen]]
         b = pj[chosen]
+        extra_R = None
         if a_slot.size:
-            extra_R = None
             if c.ambiguity_inflation > 0.0:
                 extra_R = c.ambiguity_inflation * association_spread(
                     ti, pj, chosen, log_w, meas.z, model.residual, idx.size, m
@@ -866,6 +888,8 @@ class Tracker:
             self.stats.nis_count += int(a_slot.size)
         if c.association == "gnn" and self.formation is not None:
             self._formation_update(t, idx, ti, pj, m)
+        if self.groups is not None:
+            self.groups.step(self, t, a_slot, meas, b, model, extra_R)
         assoc = Associations(
             reports.det_id[rows[b]].astype(np.int64), self.track_id[a_slot].copy(), weight
         )
