@@ -52,13 +52,13 @@ REAL_TRACKS: Final = REPO_ROOT.parent / "shared" / "data" / "real-tracks"
 DEFAULT_CACHE: Final = REPO_ROOT / "bench" / ".cache" / "real"
 
 ORLY_FULL: Final = ("2021-10-07T13:10:00Z", "2021-10-07T13:59:00Z")
-ORLY_QUICK: Final = ("2021-10-07T13:24:00Z", "2021-10-07T13:40:00Z")
+ORLY_QUICK: Final = ("2021-10-07T13:26:00Z", "2021-10-07T13:38:00Z")
 AR5_FULL: Final = ("2020-04-17T03:40:50Z", "2020-04-17T05:10:50Z")
 AR5_QUICK: Final = ("2020-04-17T04:00:00Z", "2020-04-17T04:20:00Z")
 SPOOF_START: Final = "2024-09-17T09:24:25Z"
 SPOOF_END: Final = "2024-09-17T09:58:10Z"
 SPOOF_FULL: Final = ("2024-09-17T09:12:00Z", "2024-09-17T10:10:00Z")
-SPOOF_QUICK: Final = ("2024-09-17T09:19:00Z", "2024-09-17T09:45:00Z")
+SPOOF_QUICK: Final = ("2024-09-17T09:22:00Z", "2024-09-17T09:40:00Z")
 
 ORLY_RADAR: Final = RadarSite(
     sensor_id="radar-lfpo",
@@ -130,22 +130,25 @@ def _orly_case(mix: str, window: tuple[str, str], quick: bool, name: str) -> Rea
     )
 
 
-def _uav_case(window: tuple[str, str], quick: bool, name: str) -> RealCase:
+def _uav_case(window: tuple[str, str], quick: bool, name: str, rcs: bool = True) -> RealCase:
     cfg = RealWorldConfig(
         start_utc=window[0],
         end_utc=window[1],
         classes={"407918": "fixed_wing_uav"},
-        radars=(RadarSite(sensor_id="radar-0", max_range_m=60_000.0),),
+        radars=(RadarSite(sensor_id="radar-0", max_range_m=60_000.0, rcs=rcs),),
         adsb=None,
         seed=5,
     )
     return RealCase(
         name=name,
         group="uav",
-        mix="radar",
+        mix="radar" if rcs else "radar, no RCS",
         build=lambda folder: build_real_world(REAL_TRACKS / "border_control.csv", folder, cfg),
         quick=quick,
-        params={"window_utc": list(window), "rcs_dbsm": "U(-10, 0) mean, Swerling 1"},
+        params={
+            "window_utc": list(window),
+            "rcs_dbsm": "U(-10, 0) mean, Swerling 1" if rcs else "not reported",
+        },
     )
 
 
@@ -209,6 +212,7 @@ def all_cases() -> list[RealCase]:
         out.append(_orly_case(mix, ORLY_QUICK, True, f"orly-quick-{mix}"))
     out.append(_uav_case(AR5_FULL, False, "ar5-radar"))
     out.append(_uav_case(AR5_QUICK, True, "ar5-quick-radar"))
+    out.append(_uav_case(AR5_QUICK, False, "ar5-radar-no-rcs", rcs=False))
     out.append(_spoof_case(SPOOF_FULL, False, "thy9bp-spoof"))
     out.append(_spoof_case(SPOOF_QUICK, True, "thy9bp-quick-spoof"))
     return out

@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         res = msgspec.json.decode(args.show.read_bytes(), type=RealResults)
         print_results(console, res)
         if args.markdown:
-            console.print(markdown(res), markup=False, highlight=False)
+            print(markdown(res))
         return 0
     try:
         cases = select(args.quick, args.only)
@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.out / "real-latest.json").write_bytes(blob)
     print_results(console, res)
     if args.markdown:
-        console.print(markdown(res), markup=False, highlight=False)
+        print(markdown(res))
     return 1 if any(r.error for r in results) else 0
 
 
