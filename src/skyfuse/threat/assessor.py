@@ -75,7 +75,7 @@ class ThreatConfig:
     fast_mature_s: float = 5.0
     """An `unknown` track counts as fast only in proportion to its age over this, s."""
     coop_discount: float = 0.1
-    spoof_p_hostile: float = 0.9
+    spoof_p_hostile: float = 0.5
     duplicate_gate_m: float = 300.0
     """A track seen only by non-cooperative sensors that lies within this (plus 3 sigma of both
     tracks) of a cooperative, non-spoofed track and flies its velocity is the same aircraft
