@@ -33,7 +33,7 @@ def test_passive_command_reports_emitters_and_identities(mixed_scenario: Path) -
 def test_passive_command_rejects_a_missing_folder(tmp_path: Path) -> None:
     res = CliRunner().invoke(_app(), ["passive", str(tmp_path / "nope")])
     assert res.exit_code == 2
-    assert "not a scenario folder" in " ".join(res.output.split())
+    assert "scenario folder not found" in " ".join(res.output.split())
 
 
 def test_passive_help() -> None:
