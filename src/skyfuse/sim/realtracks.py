@@ -65,6 +65,7 @@ from skyfuse.scenario.tables import Targets, Truth
 from skyfuse.sim.geometry import MapProjection
 from skyfuse.sim.motion import Trajectories
 from skyfuse.sim.sensors.base import Batch, pair_aer
+from skyfuse.sim.simulate import scenario_frame
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -729,26 +730,7 @@ def truth_table(motion: Motion, times: F64, *, dt_tol: float = 1e-6) -> Truth:
 def frame_of(proj: MapProjection, origin_alt_m: float = 0.0) -> Frame:
     """`sensors.json` frame of a world (WGS84 around the projection origin, or flat ENU)."""
     origin = Origin(lat_deg=proj.lat0_deg, lon_deg=proj.lon0_deg, alt_m=origin_alt_m)
-    common = {
-        "azimuth": "degrees clockwise from North (0 = N, 90 = E), [0, 360)",
-        "elevation": "degrees above the sensor's local horizontal plane",
-        "range": "slant range from the sensor position, metres",
-    }
-    if proj.geodetic:
-        return Frame(
-            type="WGS84",
-            origin_wgs84=origin,
-            units="degrees, metres above the WGS-84 ellipsoid, seconds",
-            earth_model="WGS-84 ellipsoid; angles in each sensor's local ENU tangent plane",
-            **common,
-        )
-    return Frame(
-        type="ENU",
-        origin_wgs84=origin,
-        units="metres, seconds",
-        earth_model="flat (local tangent plane), no refraction",
-        **common,
-    )
+    return scenario_frame(origin, geodetic=proj.geodetic)
 
 
 def write_world(

@@ -62,12 +62,17 @@ class SimResult:
 
 def _frame(cfg: SimConfig) -> Frame:
     origin = Origin(lat_deg=cfg.origin_lat_deg, lon_deg=cfg.origin_lon_deg, alt_m=cfg.origin_alt_m)
+    return scenario_frame(origin, geodetic=cfg.frame == "wgs84")
+
+
+def scenario_frame(origin: Origin, *, geodetic: bool) -> Frame:
+    """`sensors.json` frame around ``origin``: WGS84 (ECEF inside) or flat ENU metres."""
     common = {
         "azimuth": "degrees clockwise from North (0 = N, 90 = E), [0, 360)",
         "elevation": "degrees above the sensor's local horizontal plane",
         "range": "slant range from the sensor position, metres",
     }
-    if cfg.frame == "wgs84":
+    if geodetic:
         return Frame(
             type="WGS84",
             origin_wgs84=origin,
